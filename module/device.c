@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The sectun netdevice: rtnl link kind "sectun", its settings (the
+ * IFLA_SECTUN_* attributes, the one write path for device configuration),
+ * and the transmit entry point.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/etherdevice.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/if_arp.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netdevice.h>
+#include <net/icmp.h>
+#include <net/ip_tunnels.h>
+#include <net/ipv6.h>
+#include <net/rtnetlink.h>
+
+#include "compat.h"
+#include "objcount.h"
+#include "sectun.h"
+
+/*
+ * Worst case per-packet overhead until the datapath derives it from the
+ * SA: outer IPv6 header, UDP encapsulation, ESP header, a 16-byte IV,
+ * padding to a 16-byte block plus the 2-byte trailer, and a 32-byte ICV.
+ */
+#define SECTUN_MAX_OVERHEAD	(sizeof(struct ipv6hdr) + 8 + 8 + 16 + 17 + 32)
+
+static const struct nla_policy sectun_link_policy[IFLA_SECTUN_MAX + 1] = {
+	[IFLA_SECTUN_LOCAL]	= { .type = NLA_BINARY,
+				    .len = sizeof(struct in6_addr) },
+	[IFLA_SECTUN_REMOTE]	= { .type = NLA_BINARY,
+				    .len = sizeof(struct in6_addr) },
+	[IFLA_SECTUN_LINK]	= { .type = NLA_U32 },
+	[IFLA_SECTUN_TTL]	= { .type = NLA_U8 },
+	[IFLA_SECTUN_DSCP]	= { .type = NLA_U8 },
+	[IFLA_SECTUN_DF]	= NLA_POLICY_MAX(NLA_U8, SECTUN_DF_MAX),
+};
+
+bool sectun_is_sectun(const struct net_device *dev)
+{
+	return dev->rtnl_link_ops == &sectun_link_ops;
+}
+
+static bool sectun_addr_is_any(sa_family_t family, const union sectun_addr *a)
+{
+	return family == AF_INET ? a->ip4 == htonl(INADDR_ANY) :
+				   ipv6_addr_any(&a->ip6);
+}
+
+/*
+ * Parse one address attribute.  Its length picks the family; an all-zero
+ * address clears the setting.  Returns the family, or 0 with extack set.
+ * Messages are literals: 6.1's extack cannot carry a formatted one from
+ * rtnetlink.
+ */
+static sa_family_t sectun_parse_addr(const struct nlattr *attr,
+				     union sectun_addr *addr, bool *set,
+				     struct netlink_ext_ack *extack)
+{
+	sa_family_t family;
+	bool unicast;
+
+	memset(addr, 0, sizeof(*addr));
+	if (nla_len(attr) == sizeof(struct in_addr)) {
+		family = AF_INET;
+		addr->ip4 = nla_get_in_addr(attr);
+		unicast = !ipv4_is_multicast(addr->ip4) &&
+			  !ipv4_is_lbcast(addr->ip4);
+	} else if (nla_len(attr) == sizeof(struct in6_addr)) {
+		family = AF_INET6;
+		addr->ip6 = nla_get_in6_addr(attr);
+		unicast = !ipv6_addr_is_multicast(&addr->ip6);
+	} else {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "address must be 4 (IPv4) or 16 (IPv6) bytes");
+		return 0;
+	}
+	if (!unicast) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "tunnel endpoint address must be unicast");
+		return 0;
+	}
+	*set = !sectun_addr_is_any(family, addr);
+	return family;
+}
+
+/*
+ * Build the settings that result from applying @data to @old (NULL: the
+ * defaults).  Nothing is changed on error, so a rejected request leaves
+ * the device exactly as it was.
+ */
+static struct sectun_cfg *sectun_cfg_build(struct net *net,
+					   const struct sectun_cfg *old,
+					   struct nlattr *data[],
+					   struct netlink_ext_ack *extack)
+{
+	sa_family_t local_family = 0, remote_family = 0;
+	struct sectun_cfg *cfg;
+	int err = -EINVAL;
+
+	cfg = kzalloc(sizeof(*cfg), GFP_KERNEL);
+	if (!cfg)
+		return ERR_PTR(-ENOMEM);
+
+	if (old) {
+		memcpy(cfg, old, sizeof(*cfg));
+	} else {
+		cfg->ttl = SECTUN_TTL_DEFAULT;
+		cfg->dscp = SECTUN_DSCP_COPY;
+		cfg->df = SECTUN_DF_COPY;
+	}
+	if (!data)
+		return cfg;
+
+	if (data[IFLA_SECTUN_LOCAL]) {
+		local_family = sectun_parse_addr(data[IFLA_SECTUN_LOCAL],
+						 &cfg->local, &cfg->has_local,
+						 extack);
+		if (!local_family)
+			goto err;
+	}
+	if (data[IFLA_SECTUN_REMOTE]) {
+		remote_family = sectun_parse_addr(data[IFLA_SECTUN_REMOTE],
+						  &cfg->remote, &cfg->has_remote,
+						  extack);
+		if (!remote_family)
+			goto err;
+	}
+
+	/*
+	 * An address given in this request decides the family; an address
+	 * kept from before must then agree with it.
+	 */
+	if (local_family && remote_family && local_family != remote_family) {
+		NL_SET_ERR_MSG(extack,
+			       "local and remote addresses must be of the same family");
+		goto err;
+	}
+	if (local_family || remote_family) {
+		sa_family_t family = local_family ?: remote_family;
+
+		if (!local_family && cfg->has_local && cfg->family != family) {
+			NL_SET_ERR_MSG_ATTR(extack, data[IFLA_SECTUN_REMOTE],
+					    "remote address family differs from the local address");
+			goto err;
+		}
+		if (!remote_family && cfg->has_remote && cfg->family != family) {
+			NL_SET_ERR_MSG_ATTR(extack, data[IFLA_SECTUN_LOCAL],
+					    "local address family differs from the remote address");
+			goto err;
+		}
+		cfg->family = family;
+	}
+	if (!cfg->has_local && !cfg->has_remote)
+		cfg->family = AF_UNSPEC;
+
+	if (data[IFLA_SECTUN_LINK]) {
+		u32 link = nla_get_u32(data[IFLA_SECTUN_LINK]);
+
+		if (link > INT_MAX || (link && !__dev_get_by_index(net, link))) {
+			NL_SET_ERR_MSG_ATTR(extack, data[IFLA_SECTUN_LINK],
+					    "no such underlay device");
+			err = -ENODEV;
+			goto err;
+		}
+		cfg->link = link;
+	}
+	if (data[IFLA_SECTUN_TTL])
+		cfg->ttl = nla_get_u8(data[IFLA_SECTUN_TTL]);
+	if (data[IFLA_SECTUN_DSCP]) {
+		u8 dscp = nla_get_u8(data[IFLA_SECTUN_DSCP]);
+
+		if (dscp > 63 && dscp != SECTUN_DSCP_COPY) {
+			NL_SET_ERR_MSG_ATTR(extack, data[IFLA_SECTUN_DSCP],
+					    "DSCP must be 0..63, or 255 to copy it from the inner packet");
+			goto err;
+		}
+		cfg->dscp = dscp;
+	}
+	if (data[IFLA_SECTUN_DF])
+		cfg->df = nla_get_u8(data[IFLA_SECTUN_DF]);
+	return cfg;
+
+err:
+	kfree(cfg);
+	return ERR_PTR(err);
+}
+
+static int sectun_put_addr(struct sk_buff *skb, int type, sa_family_t family,
+			   const union sectun_addr *addr)
+{
+	if (family == AF_INET)
+		return nla_put_in_addr(skb, type, addr->ip4);
+	return nla_put_in6_addr(skb, type, &addr->ip6);
+}
+
+int sectun_cfg_fill(struct sk_buff *skb, const struct sectun_cfg *cfg)
+{
+	if (cfg->has_local &&
+	    sectun_put_addr(skb, IFLA_SECTUN_LOCAL, cfg->family, &cfg->local))
+		return -EMSGSIZE;
+	if (cfg->has_remote &&
+	    sectun_put_addr(skb, IFLA_SECTUN_REMOTE, cfg->family, &cfg->remote))
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, IFLA_SECTUN_LINK, cfg->link) ||
+	    nla_put_u8(skb, IFLA_SECTUN_TTL, cfg->ttl) ||
+	    nla_put_u8(skb, IFLA_SECTUN_DSCP, cfg->dscp) ||
+	    nla_put_u8(skb, IFLA_SECTUN_DF, cfg->df))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/*
+ * Tell the inner sender why its packet went nowhere, as a router with no
+ * route would, so that ping and TCP fail fast instead of timing out.
+ */
+static void sectun_tx_unreachable(struct sk_buff *skb)
+{
+	if (skb->protocol == htons(ETH_P_IP))
+		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
+	else
+		icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_ADDR_UNREACH, 0);
+}
+
+static bool sectun_tx_valid_ip(struct sk_buff *skb)
+{
+	if (skb->protocol == htons(ETH_P_IP))
+		return pskb_network_may_pull(skb, sizeof(struct iphdr)) &&
+		       ip_hdr(skb)->version == 4;
+	if (skb->protocol == htons(ETH_P_IPV6))
+		return pskb_network_may_pull(skb, sizeof(struct ipv6hdr)) &&
+		       ipv6_hdr(skb)->version == 6;
+	return false;
+}
+
+static netdev_tx_t sectun_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	if (unlikely(!sectun_tx_valid_ip(skb))) {
+		DEV_STATS_INC(dev, tx_errors);
+		goto drop;
+	}
+
+	/* No outbound SA is active: nothing may leave in clear text. */
+	DEV_STATS_INC(dev, tx_dropped);
+	sectun_tx_unreachable(skb);
+drop:
+	kfree_skb(skb);
+	return NETDEV_TX_OK;
+}
+
+static const struct net_device_ops sectun_netdev_ops = {
+	.ndo_start_xmit		= sectun_xmit,
+	.ndo_get_stats64	= dev_get_tstats64,
+};
+
+static const struct device_type sectun_device_type = {
+	.name = SECTUN_LINK_KIND,
+};
+
+static void sectun_destruct(struct net_device *dev)
+{
+	struct sectun_dev *sd = netdev_priv(dev);
+
+	gro_cells_destroy(&sd->gro_cells);
+	/* Readers are gone: the device is unregistered and RCU has passed. */
+	kfree(rcu_dereference_protected(sd->cfg, true));
+	free_percpu(dev->tstats);
+	sectun_obj_destroyed(SECTUN_OBJ_DEV);
+}
+
+static void sectun_setup(struct net_device *dev)
+{
+	struct sectun_dev *sd = netdev_priv(dev);
+
+	dev->netdev_ops = &sectun_netdev_ops;
+	dev->header_ops = &ip_tunnel_header_ops;
+	dev->type = ARPHRD_NONE;
+	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
+	dev->priv_flags |= IFF_NO_QUEUE;
+	dev->hard_header_len = 0;
+	dev->addr_len = 0;
+	dev->needed_headroom = LL_MAX_HEADER + SECTUN_MAX_OVERHEAD;
+	dev->mtu = SECTUN_DEFAULT_MTU;
+	dev->min_mtu = ETH_MIN_MTU;
+	dev->max_mtu = IP_MAX_MTU - SECTUN_MAX_OVERHEAD;
+	dev->needs_free_netdev = true;
+	sectun_compat_set_lltx(dev);
+	SET_NETDEV_DEVTYPE(dev, &sectun_device_type);
+	/* ICMP errors for the inner sender need the inner route. */
+	netif_keep_dst(dev);
+
+	memset(sd, 0, sizeof(*sd));
+	sd->dev = dev;
+	INIT_LIST_HEAD(&sd->net_node);
+}
+
+static int sectun_validate(struct nlattr *tb[], struct nlattr *data[],
+			   struct netlink_ext_ack *extack)
+{
+	if (tb[IFLA_ADDRESS]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_ADDRESS],
+				    "sectun devices have no link-layer address");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int sectun_newlink(struct net *src_net, struct net_device *dev,
+			  struct nlattr *tb[], struct nlattr *data[],
+			  struct netlink_ext_ack *extack)
+{
+	struct sectun_dev *sd = netdev_priv(dev);
+	struct sectun_cfg *cfg;
+	int err;
+
+	cfg = sectun_cfg_build(src_net, NULL, data, extack);
+	if (IS_ERR(cfg))
+		return PTR_ERR(cfg);
+	RCU_INIT_POINTER(sd->cfg, cfg);
+	sd->net = src_net;
+
+	err = -ENOMEM;
+	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
+	if (!dev->tstats)
+		goto err_free_cfg;
+
+	err = gro_cells_init(&sd->gro_cells, dev);
+	if (err)
+		goto err_free_stats;
+
+	err = register_netdevice(dev);
+	if (err)
+		goto err_gro_cells;
+
+	list_add(&sd->net_node, &sectun_pernet(src_net)->devs);
+	/*
+	 * Only now: register_netdevice() calls the destructor itself on some
+	 * of its error paths, and the unwinding above owns those.
+	 */
+	dev->priv_destructor = sectun_destruct;
+	sectun_obj_created(SECTUN_OBJ_DEV);
+	return 0;
+
+err_gro_cells:
+	gro_cells_destroy(&sd->gro_cells);
+err_free_stats:
+	free_percpu(dev->tstats);
+	dev->tstats = NULL;
+err_free_cfg:
+	RCU_INIT_POINTER(sd->cfg, NULL);
+	kfree(cfg);
+	return err;
+}
+
+static int sectun_changelink(struct net_device *dev, struct nlattr *tb[],
+			     struct nlattr *data[],
+			     struct netlink_ext_ack *extack)
+{
+	struct sectun_dev *sd = netdev_priv(dev);
+	struct sectun_cfg *old, *cfg;
+
+	old = rtnl_dereference(sd->cfg);
+	cfg = sectun_cfg_build(sd->net, old, data, extack);
+	if (IS_ERR(cfg))
+		return PTR_ERR(cfg);
+	rcu_assign_pointer(sd->cfg, cfg);
+	kfree_rcu(old, rcu);
+	return 0;
+}
+
+static void sectun_dellink(struct net_device *dev, struct list_head *head)
+{
+	struct sectun_dev *sd = netdev_priv(dev);
+
+	/* Idempotent: both netns teardown paths may get here for one device. */
+	list_del_init(&sd->net_node);
+	unregister_netdevice_queue(dev, head);
+}
+
+static size_t sectun_get_size(const struct net_device *dev)
+{
+	return nla_total_size(sizeof(struct in6_addr)) +	/* LOCAL */
+	       nla_total_size(sizeof(struct in6_addr)) +	/* REMOTE */
+	       nla_total_size(sizeof(u32)) +			/* LINK */
+	       nla_total_size(sizeof(u8)) +			/* TTL */
+	       nla_total_size(sizeof(u8)) +			/* DSCP */
+	       nla_total_size(sizeof(u8));			/* DF */
+}
+
+static int sectun_fill_info(struct sk_buff *skb, const struct net_device *dev)
+{
+	struct sectun_dev *sd = netdev_priv(dev);
+
+	return sectun_cfg_fill(skb, rtnl_dereference(sd->cfg));
+}
+
+static struct net *sectun_get_link_net(const struct net_device *dev)
+{
+	struct sectun_dev *sd = netdev_priv(dev);
+
+	return sd->net;
+}
+
+struct rtnl_link_ops sectun_link_ops __read_mostly = {
+	.kind		= SECTUN_LINK_KIND,
+	.maxtype	= IFLA_SECTUN_MAX,
+	.policy		= sectun_link_policy,
+	.priv_size	= sizeof(struct sectun_dev),
+	.setup		= sectun_setup,
+	.validate	= sectun_validate,
+	.newlink	= sectun_newlink,
+	.changelink	= sectun_changelink,
+	.dellink	= sectun_dellink,
+	.get_size	= sectun_get_size,
+	.fill_info	= sectun_fill_info,
+	.get_link_net	= sectun_get_link_net,
+};
+
+/* Delete every device whose outer side lives in the dying @net. */
+void sectun_device_kill_net(struct net *net, struct list_head *kill_list)
+{
+	struct sectun_net *sn = sectun_pernet(net);
+	struct sectun_dev *sd, *tmp;
+
+	ASSERT_RTNL();
+	list_for_each_entry_safe(sd, tmp, &sn->devs, net_node)
+		sectun_dellink(sd->dev, kill_list);
+}
+
+int sectun_device_init(void)
+{
+	return rtnl_link_register(&sectun_link_ops);
+}
+
+void sectun_device_uninit(void)
+{
+	rtnl_link_unregister(&sectun_link_ops);
+}
