@@ -78,7 +78,8 @@ tool:
 	$(MAKE) -C $(TOP)/tools
 
 unit:
-	@$(MAKE) -s -C $(TOP)/selftests/unit run
+	@if [ -f $(TOP)/selftests/unit/Makefile ]; then \
+		$(MAKE) -s -C $(TOP)/selftests/unit run; fi
 
 check:
 	$(TOP)/selftests/run_check.sh --tier normal $(CHECK_ARGS)
@@ -96,9 +97,31 @@ debug-kernel:
 demo:
 	$(TOP)/selftests/vm/demo.sh
 
-lint:
+# checkpatch is not packaged on its own: take it from Debian's kernel source
+# tarball, once, into the cache.
+LINT_CACHE	?= $(or $(SECTUN_CACHE),/var/cache/sectun)/checkpatch
+LINT_TARBALL	:= /usr/src/linux-source-6.12.tar.xz
+CHECKPATCH	:= $(LINT_CACHE)/scripts/checkpatch.pl
+LINT_FILES	:= $(wildcard $(TOP)/module/*.c $(TOP)/module/*.h) \
+		   $(TOP)/uapi/linux/sectun.h
+
+$(CHECKPATCH):
+	@[ -f $(LINT_TARBALL) ] || { echo "lint needs linux-source-6.12" \
+		"(apt-get install linux-source-6.12)" >&2; exit 1; }
+	@mkdir -p $(LINT_CACHE)
+	tar -xf $(LINT_TARBALL) -C $(LINT_CACHE) --strip-components=1 \
+		--wildcards '*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch'
+
+lint: $(CHECKPATCH) check-config
+	$(CHECKPATCH) --no-tree --strict --quiet --show-types \
+		--ignore FILE_PATH_CHANGES -f $(LINT_FILES)
+	@[ -n "$(BUILDDIR)" ] || { echo "lint: sparse builds in BUILDDIR;" \
+		"using $(TOP)/.build/lint" >&2; }
+	$(MAKE) -s module BUILDDIR=$(or $(BUILDDIR),$(TOP)/.build/lint) \
+		C=2 CF="-D__CHECK_ENDIAN__" W=1 2>&1 | tee $(TOP)/.build/sparse.log
+	@! grep -E "warning|error" $(TOP)/.build/sparse.log
 	$(MAKE) -C $(TOP)/tools lint
-	$(TOP)/selftests/vm/lint.sh $(KDIR)
 
 install: all
 	$(MAKE) $(KBUILD_ARGS) INSTALL_MOD_DIR=extra modules_install

@@ -10,7 +10,9 @@
 #define _SECTUN_COMPAT_H
 
 #include <linux/netdevice.h>
+#include <linux/netlink.h>
 #include <linux/version.h>
+#include <net/genetlink.h>
 
 /*
  * 6.12 moved "lockless TX" from the NETIF_F_LLTX feature bit to the
@@ -22,6 +24,29 @@ static inline void sectun_compat_set_lltx(struct net_device *dev)
 	dev->features |= NETIF_F_LLTX;
 #else
 	dev->lltx = true;
+#endif
+}
+
+/*
+ * Formatted extack messages arrived after 6.1, whose extack only carries
+ * a pointer to a constant string: there, @literal says the same in general
+ * terms.
+ */
+#ifdef NL_SET_ERR_MSG_FMT
+#define SECTUN_ERR_FMT(extack, literal, fmt, ...) \
+	NL_SET_ERR_MSG_FMT(extack, fmt, ##__VA_ARGS__)
+#else
+#define SECTUN_ERR_FMT(extack, literal, fmt, ...) \
+	NL_SET_ERR_MSG(extack, literal)
+#endif
+
+/* 6.2 reworked genl dumps around split ops; the parsed attributes moved. */
+static inline struct nlattr **sectun_compat_dump_attrs(struct netlink_callback *cb)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	return genl_info_dump(cb)->attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
 #endif
 }
 

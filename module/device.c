@@ -20,6 +20,7 @@
 
 #include "compat.h"
 #include "objcount.h"
+#include "sa.h"
 #include "sectun.h"
 
 /*
@@ -52,40 +53,41 @@ static bool sectun_addr_is_any(sa_family_t family, const union sectun_addr *a)
 }
 
 /*
- * Parse one address attribute.  Its length picks the family; an all-zero
- * address clears the setting.  Returns the family, or 0 with extack set.
- * Messages are literals: 6.1's extack cannot carry a formatted one from
- * rtnetlink.
+ * Parse one address attribute into @addr/@set.  Its length picks the
+ * family; an all-zero address clears the setting and, being of no family,
+ * does not constrain the other address.  Messages are literals: 6.1's
+ * extack cannot carry a formatted one from rtnetlink.
  */
-static sa_family_t sectun_parse_addr(const struct nlattr *attr,
-				     union sectun_addr *addr, bool *set,
-				     struct netlink_ext_ack *extack)
+static int sectun_parse_addr(const struct nlattr *attr, union sectun_addr *addr,
+			     bool *set, sa_family_t *family,
+			     struct netlink_ext_ack *extack)
 {
-	sa_family_t family;
 	bool unicast;
 
 	memset(addr, 0, sizeof(*addr));
 	if (nla_len(attr) == sizeof(struct in_addr)) {
-		family = AF_INET;
+		*family = AF_INET;
 		addr->ip4 = nla_get_in_addr(attr);
 		unicast = !ipv4_is_multicast(addr->ip4) &&
 			  !ipv4_is_lbcast(addr->ip4);
 	} else if (nla_len(attr) == sizeof(struct in6_addr)) {
-		family = AF_INET6;
+		*family = AF_INET6;
 		addr->ip6 = nla_get_in6_addr(attr);
 		unicast = !ipv6_addr_is_multicast(&addr->ip6);
 	} else {
 		NL_SET_ERR_MSG_ATTR(extack, attr,
 				    "address must be 4 (IPv4) or 16 (IPv6) bytes");
-		return 0;
+		return -EINVAL;
 	}
 	if (!unicast) {
 		NL_SET_ERR_MSG_ATTR(extack, attr,
 				    "tunnel endpoint address must be unicast");
-		return 0;
+		return -EINVAL;
 	}
-	*set = !sectun_addr_is_any(family, addr);
-	return family;
+	*set = !sectun_addr_is_any(*family, addr);
+	if (!*set)
+		*family = AF_UNSPEC;
+	return 0;
 }
 
 /*
@@ -116,20 +118,14 @@ static struct sectun_cfg *sectun_cfg_build(struct net *net,
 	if (!data)
 		return cfg;
 
-	if (data[IFLA_SECTUN_LOCAL]) {
-		local_family = sectun_parse_addr(data[IFLA_SECTUN_LOCAL],
-						 &cfg->local, &cfg->has_local,
-						 extack);
-		if (!local_family)
-			goto err;
-	}
-	if (data[IFLA_SECTUN_REMOTE]) {
-		remote_family = sectun_parse_addr(data[IFLA_SECTUN_REMOTE],
-						  &cfg->remote, &cfg->has_remote,
-						  extack);
-		if (!remote_family)
-			goto err;
-	}
+	if (data[IFLA_SECTUN_LOCAL] &&
+	    sectun_parse_addr(data[IFLA_SECTUN_LOCAL], &cfg->local,
+			      &cfg->has_local, &local_family, extack))
+		goto err;
+	if (data[IFLA_SECTUN_REMOTE] &&
+	    sectun_parse_addr(data[IFLA_SECTUN_REMOTE], &cfg->remote,
+			      &cfg->has_remote, &remote_family, extack))
+		goto err;
 
 	/*
 	 * An address given in this request decides the family; an address
@@ -252,7 +248,14 @@ drop:
 	return NETDEV_TX_OK;
 }
 
+/* Unregistration, under rtnl: the SAs go with the device. */
+static void sectun_uninit(struct net_device *dev)
+{
+	sectun_sa_flush_dev(netdev_priv(dev), 0);
+}
+
 static const struct net_device_ops sectun_netdev_ops = {
+	.ndo_uninit		= sectun_uninit,
 	.ndo_start_xmit		= sectun_xmit,
 	.ndo_get_stats64	= dev_get_tstats64,
 };
@@ -296,6 +299,7 @@ static void sectun_setup(struct net_device *dev)
 	memset(sd, 0, sizeof(*sd));
 	sd->dev = dev;
 	INIT_LIST_HEAD(&sd->net_node);
+	INIT_LIST_HEAD(&sd->sas);
 }
 
 static int sectun_validate(struct nlattr *tb[], struct nlattr *data[],
@@ -367,6 +371,12 @@ static int sectun_changelink(struct net_device *dev, struct nlattr *tb[],
 	cfg = sectun_cfg_build(sd->net, old, data, extack);
 	if (IS_ERR(cfg))
 		return PTR_ERR(cfg);
+	if (sectun_sa_local_conflict(sd, cfg)) {
+		NL_SET_ERR_MSG(extack,
+			       "new local address would make an inbound SPI ambiguous with another device");
+		kfree(cfg);
+		return -EEXIST;
+	}
 	rcu_assign_pointer(sd->cfg, cfg);
 	kfree_rcu(old, rcu);
 	return 0;

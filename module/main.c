@@ -11,7 +11,9 @@
 #include <net/net_namespace.h>
 #include <net/rtnetlink.h>
 
+#include "crypto.h"
 #include "objcount.h"
+#include "sa.h"
 #include "sectun.h"
 
 unsigned int sectun_net_id __read_mostly;
@@ -21,6 +23,7 @@ static int __net_init sectun_net_init(struct net *net)
 	struct sectun_net *sn = sectun_pernet(net);
 
 	INIT_LIST_HEAD(&sn->devs);
+	hash_init(sn->sa_in);
 	return 0;
 }
 
@@ -48,9 +51,14 @@ static int __init sectun_init(void)
 {
 	int err;
 
-	err = register_pernet_device(&sectun_net_ops);
+	sectun_alg_init();
+	err = sectun_sa_init();
 	if (err)
 		return err;
+
+	err = register_pernet_device(&sectun_net_ops);
+	if (err)
+		goto err_sa;
 
 	err = sectun_device_init();
 	if (err)
@@ -67,6 +75,8 @@ err_device:
 	sectun_device_uninit();
 err_pernet:
 	unregister_pernet_device(&sectun_net_ops);
+err_sa:
+	sectun_sa_uninit();
 	return err;
 }
 
@@ -75,8 +85,8 @@ static void __exit sectun_exit(void)
 	sectun_genl_uninit();
 	sectun_device_uninit();
 	unregister_pernet_device(&sectun_net_ops);
-	/* Let every call_rcu()/kfree_rcu() issued by this module finish. */
-	rcu_barrier();
+	/* Waits for every RCU callback and SA free this module issued. */
+	sectun_sa_uninit();
 	sectun_obj_report();
 }
 

@@ -11,11 +11,38 @@
 #include <net/sock.h>
 #include <net/netlink.h>
 
+#include "compat.h"
+#include "sa.h"
 #include "sectun.h"
+
+/*
+ * Ranges that deserve a specific message (SPI, window, sequence number)
+ * are checked by hand; read-only attributes are rejected on input.
+ */
+static const struct nla_policy sectun_stats_policy[SECTUN_STATS_A_MAX + 1] = {
+	[SECTUN_STATS_A_PACKETS ... SECTUN_STATS_A_MAX] = { .type = NLA_REJECT },
+};
+
+static const struct nla_policy sectun_sa_policy[SECTUN_SA_A_MAX + 1] = {
+	[SECTUN_SA_A_DIR]	= NLA_POLICY_RANGE(NLA_U8, SECTUN_DIR_IN,
+						   SECTUN_DIR_OUT),
+	[SECTUN_SA_A_SPI]	= { .type = NLA_U32 },
+	[SECTUN_SA_A_PROTO]	= { .type = NLA_U8 },
+	[SECTUN_SA_A_ALG]	= { .type = NLA_NUL_STRING,
+				    .len = SECTUN_ALG_NAME_MAX - 1 },
+	[SECTUN_SA_A_KEY]	= { .type = NLA_BINARY, .len = SECTUN_KEY_MAX },
+	[SECTUN_SA_A_ESN]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[SECTUN_SA_A_WINDOW]	= { .type = NLA_U32 },
+	[SECTUN_SA_A_SEQ]	= { .type = NLA_U64 },
+	[SECTUN_SA_A_ACTIVE]	= { .type = NLA_REJECT },
+	[SECTUN_SA_A_STATS]	= NLA_POLICY_NESTED(sectun_stats_policy),
+};
 
 static const struct nla_policy sectun_policy[SECTUN_A_MAX + 1] = {
 	[SECTUN_A_IFINDEX]	= NLA_POLICY_MIN(NLA_U32, 1),
 	[SECTUN_A_IFNAME]	= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[SECTUN_A_DEV]		= { .type = NLA_REJECT },
+	[SECTUN_A_SA]		= NLA_POLICY_NESTED(sectun_sa_policy),
 };
 
 static const struct genl_multicast_group sectun_mcgrps[] = {
@@ -73,6 +100,7 @@ static int sectun_dev_fill(struct sk_buff *skb, struct net_device *dev,
 {
 	struct sectun_dev *sd = netdev_priv(dev);
 	struct nlattr *nest, *settings;
+	struct sectun_sa *tx_sa;
 	void *hdr;
 
 	hdr = genlmsg_put(skb, portid, seq, &sectun_genl_family, flags,
@@ -92,7 +120,10 @@ static int sectun_dev_fill(struct sk_buff *skb, struct net_device *dev,
 	    sectun_cfg_fill(skb, rcu_dereference_rtnl(sd->cfg)))
 		goto err;
 	nla_nest_end(skb, settings);
-	if (nla_put_u32(skb, SECTUN_DEV_A_SA_COUNT, 0))
+	if (nla_put_u32(skb, SECTUN_DEV_A_SA_COUNT, READ_ONCE(sd->sa_count)))
+		goto err;
+	tx_sa = rcu_dereference_rtnl(sd->tx_sa);
+	if (tx_sa && nla_put_u32(skb, SECTUN_DEV_A_ACTIVE_SPI, tx_sa->spi))
 		goto err;
 	nla_nest_end(skb, nest);
 
@@ -164,11 +195,466 @@ static int sectun_nl_dev_get_dumpit(struct sk_buff *skb,
 	return skb->len;
 }
 
+static int sectun_sa_fill_stats(struct sk_buff *skb, const struct sectun_sa *sa)
+{
+	static const u8 drop_attr[__SECTUN_DROP_MAX] = {
+		[SECTUN_DROP_REPLAY]		= SECTUN_STATS_A_REPLAY,
+		[SECTUN_DROP_INTEGRITY]		= SECTUN_STATS_A_INTEGRITY,
+		[SECTUN_DROP_MALFORMED]		= SECTUN_STATS_A_MALFORMED,
+		[SECTUN_DROP_INNER]		= SECTUN_STATS_A_INNER,
+		[SECTUN_DROP_SEQ_EXHAUSTED]	= SECTUN_STATS_A_SEQ_EXHAUSTED,
+		[SECTUN_DROP_ERRORS]		= SECTUN_STATS_A_ERRORS,
+		[SECTUN_DROP_DUMMY]		= SECTUN_STATS_A_DUMMY,
+	};
+	struct nlattr *nest;
+	u64 packets, bytes;
+	int i;
+
+	nest = nla_nest_start(skb, SECTUN_SA_A_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	sectun_sa_stats_read(sa, &packets, &bytes);
+	if (nla_put_u64_64bit(skb, SECTUN_STATS_A_PACKETS, packets,
+			      SECTUN_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, SECTUN_STATS_A_BYTES, bytes,
+			      SECTUN_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, SECTUN_STATS_A_LAST_USED,
+			      READ_ONCE(sa->last_used), SECTUN_STATS_A_PAD))
+		return -EMSGSIZE;
+	for (i = 0; i < __SECTUN_DROP_MAX; i++)
+		if (nla_put_u64_64bit(skb, drop_attr[i],
+				      atomic64_read(&sa->drops[i]),
+				      SECTUN_STATS_A_PAD))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* Everything about an SA but its key, which never leaves the kernel. */
+static int sectun_sa_fill(struct sk_buff *skb, struct sectun_sa *sa,
+			  u32 portid, u32 seq, int flags, u8 cmd)
+{
+	struct net_device *dev = sa->sd->dev;
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &sectun_genl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, SECTUN_A_IFINDEX, dev->ifindex) ||
+	    nla_put_string(skb, SECTUN_A_IFNAME, dev->name))
+		goto err;
+	nest = nla_nest_start(skb, SECTUN_A_SA);
+	if (!nest)
+		goto err;
+	if (nla_put_u8(skb, SECTUN_SA_A_DIR, sa->dir) ||
+	    nla_put_u32(skb, SECTUN_SA_A_SPI, sa->spi) ||
+	    nla_put_u8(skb, SECTUN_SA_A_PROTO, sa->proto) ||
+	    nla_put_string(skb, SECTUN_SA_A_ALG, sa->alg->name) ||
+	    nla_put_u8(skb, SECTUN_SA_A_ESN, sa->esn) ||
+	    nla_put_u32(skb, SECTUN_SA_A_WINDOW, sa->window) ||
+	    nla_put_u64_64bit(skb, SECTUN_SA_A_SEQ, sectun_sa_seq(sa),
+			      SECTUN_SA_A_PAD) ||
+	    nla_put_u8(skb, SECTUN_SA_A_ACTIVE, sectun_sa_active(sa)) ||
+	    sectun_sa_fill_stats(skb, sa))
+		goto err;
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+
+err:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+/* SA added or deleted: tell listeners where the operator sees the device. */
+void sectun_genl_sa_notify(struct sectun_sa *sa, u8 cmd)
+{
+	struct net *net = dev_net(sa->sd->dev);
+	struct sk_buff *msg;
+
+	if (!genl_has_listeners(&sectun_genl_family, net, 0))
+		return;
+	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	if (sectun_sa_fill(msg, sa, 0, 0, 0, cmd)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_multicast_netns(&sectun_genl_family, net, msg, 0, 0,
+				GFP_KERNEL);
+}
+
+static int sectun_sa_parse(struct genl_info *info, struct nlattr **sa_attrs)
+{
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, SECTUN_A_SA))
+		return -EINVAL;
+	err = nla_parse_nested(sa_attrs, SECTUN_SA_A_MAX,
+			       info->attrs[SECTUN_A_SA], sectun_sa_policy,
+			       info->extack);
+	if (err)
+		return err;
+	if (!sa_attrs[SECTUN_SA_A_DIR]) {
+		NL_SET_ERR_MSG(info->extack, "SA direction (in/out) is required");
+		return -EINVAL;
+	}
+	if (!sa_attrs[SECTUN_SA_A_SPI]) {
+		NL_SET_ERR_MSG(info->extack, "SPI is required");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* 0: any protocol; IPPROTO_ESP/AH; -EINVAL with extack on junk. */
+static int sectun_sa_proto(struct genl_info *info, struct nlattr **sa_attrs,
+			   bool required)
+{
+	u8 proto;
+
+	if (!sa_attrs[SECTUN_SA_A_PROTO]) {
+		if (!required)
+			return 0;
+		NL_SET_ERR_MSG(info->extack, "SA protocol (esp/ah) is required");
+		return -EINVAL;
+	}
+	proto = nla_get_u8(sa_attrs[SECTUN_SA_A_PROTO]);
+	if (proto != IPPROTO_ESP && proto != IPPROTO_AH) {
+		NL_SET_ERR_MSG_ATTR(info->extack, sa_attrs[SECTUN_SA_A_PROTO],
+				    "SA protocol must be ESP (50) or AH (51)");
+		return -EINVAL;
+	}
+	return proto;
+}
+
+static int sectun_sa_params(struct genl_info *info, struct nlattr **a,
+			    struct sectun_sa_params *p)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	const char *alg_name;
+	u64 seq_max;
+	int proto;
+
+	p->dir = nla_get_u8(a[SECTUN_SA_A_DIR]);
+	p->spi = nla_get_u32(a[SECTUN_SA_A_SPI]);
+	if (p->spi < SECTUN_SPI_MIN) {
+		SECTUN_ERR_FMT(extack, "SPIs 0..255 are reserved (RFC 4303)",
+			       "SPI 0x%x is reserved (RFC 4303: 0..255)", p->spi);
+		return -EINVAL;
+	}
+	proto = sectun_sa_proto(info, a, true);
+	if (proto < 0)
+		return proto;
+	p->proto = proto;
+
+	if (!a[SECTUN_SA_A_ALG]) {
+		NL_SET_ERR_MSG(extack, "algorithm is required");
+		return -EINVAL;
+	}
+	alg_name = nla_data(a[SECTUN_SA_A_ALG]);
+	p->alg = sectun_alg_find(alg_name, p->proto);
+	if (!p->alg) {
+		if (p->proto == IPPROTO_AH && sectun_alg_find(alg_name, IPPROTO_ESP))
+			NL_SET_ERR_MSG_ATTR(extack, a[SECTUN_SA_A_ALG],
+					    "AH needs an integrity-only algorithm: sha1 sha256 sha384 sha512 md5");
+		else
+			SECTUN_ERR_FMT(extack, "unknown algorithm",
+				       "unknown %s algorithm '%s'",
+				       p->proto == IPPROTO_AH ? "AH" : "ESP",
+				       alg_name);
+		return -EINVAL;
+	}
+
+	if (!a[SECTUN_SA_A_KEY]) {
+		NL_SET_ERR_MSG(extack, "key is required");
+		return -EINVAL;
+	}
+	p->key = nla_data(a[SECTUN_SA_A_KEY]);
+	p->keylen = nla_len(a[SECTUN_SA_A_KEY]);
+	if (p->keylen != sectun_alg_keylen(p->alg)) {
+		SECTUN_ERR_FMT(extack, "key length does not match the algorithm",
+			       "key length %u does not match %s (%u bytes)",
+			       p->keylen, p->alg->name,
+			       sectun_alg_keylen(p->alg));
+		return -EINVAL;
+	}
+
+	p->esn = a[SECTUN_SA_A_ESN] && nla_get_u8(a[SECTUN_SA_A_ESN]);
+	p->window = SECTUN_REPLAY_WINDOW_DEFAULT;
+	if (a[SECTUN_SA_A_WINDOW])
+		p->window = nla_get_u32(a[SECTUN_SA_A_WINDOW]);
+	if (p->window > SECTUN_REPLAY_WINDOW_MAX) {
+		SECTUN_ERR_FMT(extack, "replay window larger than 4096",
+			       "replay window %u larger than the maximum %u",
+			       p->window, SECTUN_REPLAY_WINDOW_MAX);
+		return -EINVAL;
+	}
+
+	p->seq = p->dir == SECTUN_DIR_OUT ? 1 : 0;
+	if (a[SECTUN_SA_A_SEQ])
+		p->seq = nla_get_u64(a[SECTUN_SA_A_SEQ]);
+	seq_max = p->esn ? U64_MAX : U32_MAX;
+	if (p->seq > seq_max) {
+		NL_SET_ERR_MSG_ATTR(extack, a[SECTUN_SA_A_SEQ],
+				    "sequence number above 2^32-1 needs ESN");
+		return -EINVAL;
+	}
+	if (p->dir == SECTUN_DIR_OUT && !p->seq) {
+		NL_SET_ERR_MSG_ATTR(extack, a[SECTUN_SA_A_SEQ],
+				    "outbound sequence numbers start at 1");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int sectun_nl_sa_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *a[SECTUN_SA_A_MAX + 1];
+	struct sectun_sa_params p = {};
+	struct net_device *dev;
+	struct sectun_sa *sa;
+	int err;
+
+	err = sectun_sa_parse(info, a);
+	if (err)
+		return err;
+	err = sectun_sa_params(info, a, &p);
+	if (!err) {
+		/* Transforms first: may load crypto modules, not under rtnl. */
+		sa = sectun_sa_create(&p, info->extack);
+		if (IS_ERR(sa))
+			err = PTR_ERR(sa);
+	}
+	/* The request's copy of the key is not needed any more. */
+	if (a[SECTUN_SA_A_KEY])
+		memzero_explicit(nla_data(a[SECTUN_SA_A_KEY]),
+				 nla_len(a[SECTUN_SA_A_KEY]));
+	if (err)
+		return err;
+
+	rtnl_lock();
+	dev = sectun_genl_dev(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(dev)) {
+		err = PTR_ERR(dev);
+		goto err_unlock;
+	}
+	err = sectun_sa_link(netdev_priv(dev), sa, info->extack);
+	if (err)
+		goto err_unlock;
+	sectun_genl_sa_notify(sa, SECTUN_CMD_SA_NEW);
+	rtnl_unlock();
+	return 0;
+
+err_unlock:
+	rtnl_unlock();
+	sectun_sa_destroy_unlinked(sa);
+	return err;
+}
+
+/* Caller holds rtnl. */
+static struct sectun_sa *sectun_nl_sa_lookup(struct genl_info *info,
+					     struct nlattr **a)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct sectun_sa *esp, *ah, *sa;
+	struct net_device *dev;
+	struct sectun_dev *sd;
+	u8 dir;
+	u32 spi;
+	int proto;
+
+	proto = sectun_sa_proto(info, a, false);
+	if (proto < 0)
+		return ERR_PTR(proto);
+	dev = sectun_genl_dev(genl_info_net(info), info->attrs, extack);
+	if (IS_ERR(dev))
+		return ERR_CAST(dev);
+	sd = netdev_priv(dev);
+	dir = nla_get_u8(a[SECTUN_SA_A_DIR]);
+	spi = nla_get_u32(a[SECTUN_SA_A_SPI]);
+
+	esp = proto != IPPROTO_AH ? sectun_sa_find_dev(sd, dir, spi, IPPROTO_ESP) : NULL;
+	ah = proto != IPPROTO_ESP ? sectun_sa_find_dev(sd, dir, spi, IPPROTO_AH) : NULL;
+	if (esp && ah) {
+		SECTUN_ERR_FMT(extack, "ESP and AH SAs share this SPI: give the protocol",
+			       "SPI 0x%x names an ESP and an AH SA: give the protocol",
+			       spi);
+		return ERR_PTR(-EINVAL);
+	}
+	sa = esp ?: ah;
+	if (!sa) {
+		SECTUN_ERR_FMT(extack, "no such SA",
+			       "no %s SA with SPI 0x%x on %s",
+			       dir == SECTUN_DIR_IN ? "inbound" : "outbound",
+			       spi, dev->name);
+		return ERR_PTR(-ENOENT);
+	}
+	return sa;
+}
+
+static int sectun_nl_sa_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *a[SECTUN_SA_A_MAX + 1];
+	struct sectun_sa *sa;
+	int err;
+
+	err = sectun_sa_parse(info, a);
+	if (err)
+		return err;
+	rtnl_lock();
+	sa = sectun_nl_sa_lookup(info, a);
+	if (IS_ERR(sa)) {
+		err = PTR_ERR(sa);
+	} else {
+		sectun_genl_sa_notify(sa, SECTUN_CMD_SA_DEL);
+		sectun_sa_unlink(sa);
+	}
+	rtnl_unlock();
+	return err;
+}
+
+static int sectun_nl_sa_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *a[SECTUN_SA_A_MAX + 1];
+	struct sectun_sa *sa;
+	struct sk_buff *msg;
+	int err;
+
+	err = sectun_sa_parse(info, a);
+	if (err)
+		return err;
+	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	rtnl_lock();
+	sa = sectun_nl_sa_lookup(info, a);
+	if (IS_ERR(sa))
+		err = PTR_ERR(sa);
+	else
+		err = sectun_sa_fill(msg, sa, info->snd_portid, info->snd_seq,
+				     0, SECTUN_CMD_SA_GET);
+	rtnl_unlock();
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/*
+ * Dump the SAs of one device (IFINDEX/IFNAME given) or of every sectun
+ * device of the netns.  cb->args[0]: devices finished, cb->args[1]: SAs
+ * of the current device already sent.
+ */
+static int sectun_nl_sa_get_dumpit(struct sk_buff *skb,
+				   struct netlink_callback *cb)
+{
+	struct nlattr **attrs = sectun_compat_dump_attrs(cb);
+	struct net *net = sock_net(cb->skb->sk);
+	long dev_skip = cb->args[0], sa_skip = cb->args[1];
+	long dev_idx = 0, sa_idx = 0;
+	struct net_device *dev, *only = NULL;
+	struct sectun_sa *sa;
+	int err = 0;
+
+	rtnl_lock();
+	if (attrs[SECTUN_A_IFINDEX] || attrs[SECTUN_A_IFNAME]) {
+		only = sectun_genl_dev(net, attrs, cb->extack);
+		if (IS_ERR(only)) {
+			err = PTR_ERR(only);
+			goto out;
+		}
+	}
+	for_each_netdev(net, dev) {
+		if (!sectun_is_sectun(dev) || (only && dev != only))
+			continue;
+		if (dev_idx < dev_skip) {
+			dev_idx++;
+			continue;
+		}
+		sa_idx = 0;
+		list_for_each_entry(sa, &((struct sectun_dev *)netdev_priv(dev))->sas,
+				    dev_node) {
+			if (sa_idx < sa_skip) {
+				sa_idx++;
+				continue;
+			}
+			err = sectun_sa_fill(skb, sa, NETLINK_CB(cb->skb).portid,
+					     cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					     SECTUN_CMD_SA_GET);
+			if (err)
+				goto out;
+			sa_idx++;
+		}
+		dev_idx++;
+		sa_skip = 0;
+		sa_idx = 0;
+	}
+out:
+	rtnl_unlock();
+	cb->args[0] = dev_idx;
+	cb->args[1] = sa_idx;
+	if (err && !skb->len)
+		return err;
+	return skb->len;
+}
+
+static int sectun_nl_sa_flush_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *a[SECTUN_SA_A_MAX + 1] = {};
+	struct net_device *dev;
+	u8 dir = 0;
+	int err;
+
+	if (info->attrs[SECTUN_A_SA]) {
+		err = nla_parse_nested(a, SECTUN_SA_A_MAX,
+				       info->attrs[SECTUN_A_SA],
+				       sectun_sa_policy, info->extack);
+		if (err)
+			return err;
+		if (a[SECTUN_SA_A_DIR])
+			dir = nla_get_u8(a[SECTUN_SA_A_DIR]);
+	}
+	rtnl_lock();
+	dev = sectun_genl_dev(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(dev)) {
+		err = PTR_ERR(dev);
+	} else {
+		sectun_sa_flush_dev(netdev_priv(dev), dir);
+		err = 0;
+	}
+	rtnl_unlock();
+	return err;
+}
+
 static const struct genl_ops sectun_genl_ops[] = {
 	{
 		.cmd	= SECTUN_CMD_DEV_GET,
 		.doit	= sectun_nl_dev_get_doit,
 		.dumpit	= sectun_nl_dev_get_dumpit,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= SECTUN_CMD_SA_NEW,
+		.doit	= sectun_nl_sa_new_doit,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= SECTUN_CMD_SA_DEL,
+		.doit	= sectun_nl_sa_del_doit,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= SECTUN_CMD_SA_GET,
+		.doit	= sectun_nl_sa_get_doit,
+		.dumpit	= sectun_nl_sa_get_dumpit,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= SECTUN_CMD_SA_FLUSH,
+		.doit	= sectun_nl_sa_flush_doit,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 };

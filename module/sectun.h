@@ -6,6 +6,7 @@
 #ifndef _SECTUN_H
 #define _SECTUN_H
 
+#include <linux/hashtable.h>
 #include <linux/in6.h>
 #include <linux/list.h>
 #include <linux/netdevice.h>
@@ -15,6 +16,8 @@
 #include <net/netns/generic.h>
 
 #include <linux/sectun.h>
+
+struct sectun_sa;
 
 #define SECTUN_DEFAULT_MTU	1400
 
@@ -52,12 +55,19 @@ struct sectun_dev {
 	struct net *net;
 	struct list_head net_node;	/* sectun_net.devs, under rtnl */
 	struct sectun_cfg __rcu *cfg;
+	struct sectun_sa __rcu *tx_sa;	/* active outbound SA, or none */
+	struct list_head sas;		/* every SA of the device, under rtnl */
+	unsigned int sa_count;
 	struct gro_cells gro_cells;
 };
+
+#define SECTUN_SA_HASH_BITS	10
 
 /* Per-netns state of the creating (outer) side. */
 struct sectun_net {
 	struct list_head devs;		/* devices created here, under rtnl */
+	/* Inbound SAs of those devices by SPI: RCU readers, rtnl writers. */
+	DECLARE_HASHTABLE(sa_in, SECTUN_SA_HASH_BITS);
 };
 
 extern unsigned int sectun_net_id;
@@ -78,5 +88,6 @@ int sectun_cfg_fill(struct sk_buff *skb, const struct sectun_cfg *cfg);
 /* netlink.c */
 int sectun_genl_init(void);
 void sectun_genl_uninit(void);
+void sectun_genl_sa_notify(struct sectun_sa *sa, u8 cmd);
 
 #endif /* _SECTUN_H */

@@ -36,6 +36,7 @@ enum {
 	IFLA_SECTUN_DF,
 	__IFLA_SECTUN_MAX
 };
+
 #define IFLA_SECTUN_MAX (__IFLA_SECTUN_MAX - 1)
 
 /* TTL 0 is not a valid outer TTL, so it encodes "copy the inner one". */
@@ -50,6 +51,7 @@ enum sectun_df {
 	SECTUN_DF_CLEAR,
 	__SECTUN_DF_MAX
 };
+
 #define SECTUN_DF_MAX (__SECTUN_DF_MAX - 1)
 
 /* ---- generic netlink family "sectun" ---- */
@@ -72,6 +74,7 @@ enum sectun_cmd {
 	SECTUN_CMD_SA_FLUSH,
 	__SECTUN_CMD_MAX
 };
+
 #define SECTUN_CMD_MAX (__SECTUN_CMD_MAX - 1)
 
 enum sectun_attr {
@@ -82,6 +85,7 @@ enum sectun_attr {
 	SECTUN_A_SA,		/* nest: enum sectun_sa_attr */
 	__SECTUN_A_MAX
 };
+
 #define SECTUN_A_MAX (__SECTUN_A_MAX - 1)
 
 /* Device information returned by SECTUN_CMD_DEV_GET (read-only). */
@@ -93,6 +97,7 @@ enum sectun_dev_attr {
 	SECTUN_DEV_A_SA_COUNT,		/* u32: SAs on the device */
 	__SECTUN_DEV_A_MAX
 };
+
 #define SECTUN_DEV_A_MAX (__SECTUN_DEV_A_MAX - 1)
 
 enum sectun_dir {
@@ -100,13 +105,14 @@ enum sectun_dir {
 	SECTUN_DIR_OUT,
 	__SECTUN_DIR_MAX
 };
+
 #define SECTUN_DIR_MAX (__SECTUN_DIR_MAX - 1)
 
 /* RFC 4303 reserves SPIs 1..255; 0 means "no SA". */
 #define SECTUN_SPI_MIN		256
 #define SECTUN_REPLAY_WINDOW_DEFAULT	64
 #define SECTUN_REPLAY_WINDOW_MAX	4096
-/* Longest KEYMAT of any algorithm (AES-256-CBC with HMAC-SHA-512 is 96). */
+/* Longest KEYMAT of any algorithm (aes256ctr-sha512: 36 + 64 = 100). */
 #define SECTUN_KEY_MAX		128
 #define SECTUN_ALG_NAME_MAX	32
 
@@ -128,6 +134,7 @@ enum sectun_sa_attr {
 	SECTUN_SA_A_STATS,		/* nest: enum sectun_stats_attr */
 	__SECTUN_SA_A_MAX
 };
+
 #define SECTUN_SA_A_MAX (__SECTUN_SA_A_MAX - 1)
 
 /* Per-SA counters, all u64; one per drop reason. */
@@ -146,6 +153,7 @@ enum sectun_stats_attr {
 	SECTUN_STATS_A_LAST_USED,	/* seconds since the epoch, 0 = never */
 	__SECTUN_STATS_A_MAX
 };
+
 #define SECTUN_STATS_A_MAX (__SECTUN_STATS_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_SECTUN_H */
