@@ -53,9 +53,9 @@ test_unload_with_interfaces()
 	ip -n "$(ns b)" link set st9 up
 	unload_module
 	! module_loaded || fail "rmmod left the module loaded"
-	expect_eq "$(ip -n "$(ns a)" -o link show type sectun 2>/dev/null | wc -l)" \
+	expect_eq "$(ip -n "$(ns a)" -o link show 2>/dev/null | grep -c ": st[0-9]")" \
 		0 "interfaces left in a"
-	expect_eq "$(ip -n "$(ns b)" -o link show 2>/dev/null | grep -c st)" \
+	expect_eq "$(ip -n "$(ns b)" -o link show 2>/dev/null | grep -c ": st[0-9]")" \
 		0 "interfaces left in b"
 }
 

@@ -184,7 +184,7 @@ def sa_payload(args):
     if getattr(args, "key_hex", None) is not None:
         nest += attr(SA_ATTR_IDS["key"], bytes.fromhex(args.key_hex))
     payload = b""
-    if args.ifname is not None:
+    if getattr(args, "ifname", None) is not None:
         payload += attr_str(SECTUN_A_IFNAME, args.ifname)
     return payload + attr(SECTUN_A_SA | NLA_F_NESTED, nest)
 
@@ -208,6 +208,9 @@ def main():
             p.add_argument("--esn", type=int)
             p.add_argument("--window", type=lambda x: int(x, 0))
             p.add_argument("--seq", type=lambda x: int(x, 0))
+    sub.add_parser("batch", help="JSON requests from stdin, one per line: "
+                   '{"cmd": "sa-add", "ifname": ..., "dir": ...}; '
+                   "prints 'ok' or 'error: MESSAGE' per line")
     dump = sub.add_parser("sa-dump", help="dump SAs (JSON)")
     dump.add_argument("--ifname")
     args = ap.parse_args()
@@ -218,6 +221,16 @@ def main():
             devs = [decode_dev(a) for a in
                     nl.request(SECTUN_CMD_DEV_GET, dump=True)]
             print(json.dumps(devs))
+        elif args.cmd == "batch":
+            # One process for many requests: Python starts slowly in QEMU.
+            cmds = {"sa-add": SECTUN_CMD_SA_NEW, "sa-del": SECTUN_CMD_SA_DEL}
+            for line in sys.stdin:
+                req = argparse.Namespace(**json.loads(line))
+                try:
+                    nl.request(cmds[req.cmd], sa_payload(req))
+                    print("ok", flush=True)
+                except NetlinkError as e:
+                    print(f"error: {e}", flush=True)
         elif args.cmd == "sa-add":
             nl.request(SECTUN_CMD_SA_NEW, sa_payload(args))
         elif args.cmd == "sa-del":

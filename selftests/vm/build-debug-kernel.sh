@@ -5,7 +5,7 @@
 # linux-source-6.12 + allnoconfig + selftests/config.debug-kernel (KASAN,
 # UBSAN, lockdep, kmemleak, debugobjects; everything built in).
 #
-# The build takes ~10 minutes on 2 cores, so the result is cached outside the
+# The build takes about 20 minutes on 2 cores, so the result is cached outside the
 # work tree, keyed by everything that determines it:
 #
 #   ${SECTUN_CACHE:-/var/cache/sectun}/debug-kernel/<srcversion>-<hash>/
@@ -119,7 +119,7 @@ buildlog=$tmp/build.log
 unset KBUILD_OUTPUT O KCONFIG_CONFIG LOCALVERSION
 
 t0=$(date +%s)
-log "building into $dir (this takes ~10-15 minutes on 2 cores; log: $dir.tmp/build.log)"
+log "building into $dir (about 20 minutes on 2 cores; log: $dir.tmp/build.log)"
 log "extracting $TARBALL ($SRCPKG $srcver)"
 tar -xJf "$TARBALL" -C "$tmp/build" --strip-components=1
 

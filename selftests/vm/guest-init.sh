@@ -20,8 +20,14 @@ export HOME=/root
 export LANG=C.UTF-8
 export TERM="${TERM:-vt100}"
 
-run= shell=0
-for w in $(cat /proc/cmdline); do
+# Every exec of a dynamically linked host binary pulls ld.so and libraries
+# through 9p, which is slow under TCG; the static busybox is one file.
+bb=/bin/busybox
+[ -x "$bb" ] || bb=
+
+run='' shell=0
+# shellcheck disable=SC2013 # words, not lines
+for w in $($bb cat /proc/cmdline); do
 	case "$w" in
 	sectun.run=*) run=${w#*=} ;;
 	sectun.shell=1) shell=1 ;;
@@ -31,33 +37,33 @@ done
 # Quitting PID 1 panics the kernel (panic=-1 + -no-reboot: QEMU exits); a
 # reboot also makes QEMU exit and works on kernels without ACPI power-off.
 halt_guest() {
-	busybox reboot -f 2>/dev/null
+	$bb reboot -f 2>/dev/null
 	echo b >/proc/sysrq-trigger
 	sleep 10
 	exit 1
 }
 
-mkdir -p /dev/pts /dev/shm
-mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts 2>/dev/null
-mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm 2>/dev/null
-mount -t debugfs none /sys/kernel/debug 2>/dev/null
-mount -t tracefs none /sys/kernel/tracing 2>/dev/null
-mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null
-mount -t bpf none /sys/fs/bpf 2>/dev/null
-[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
-hostname sectun-vm 2>/dev/null
-ip link set lo up 2>/dev/null
-mkdir -p /run/netns /var/tmp 2>/dev/null
+$bb mkdir -p /dev/pts /dev/shm /run/netns /var/tmp
+$bb mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts 2>/dev/null
+$bb mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm 2>/dev/null
+$bb mount -t debugfs none /sys/kernel/debug 2>/dev/null
+$bb mount -t tracefs none /sys/kernel/tracing 2>/dev/null
+$bb mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null
+$bb mount -t bpf none /sys/fs/bpf 2>/dev/null
+[ -e /dev/fd ] || $bb ln -s /proc/self/fd /dev/fd
+echo sectun-vm >/proc/sys/kernel/hostname
+# lo up without ip(8): busybox's ifconfig.
+$bb ifconfig lo up 2>/dev/null || ip link set lo up 2>/dev/null
 # Raw ports: no \n -> \r\n translation of the command's output.
-stty -F /dev/ttyS1 raw -echo 2>/dev/null
-stty -F /dev/ttyS2 raw -echo 2>/dev/null
+$bb stty -F /dev/ttyS1 raw -echo 2>/dev/null
+$bb stty -F /dev/ttyS2 raw -echo 2>/dev/null
 
 if [ "$shell" = 1 ]; then
-	cd "$(cat "$run/cwd" 2>/dev/null || echo /)" 2>/dev/null || cd /
+	cd "$($bb cat "$run/cwd" 2>/dev/null || echo /)" 2>/dev/null || cd /
 	echo "sectun-vm: interactive shell; 'exit' powers the guest off"
 	# -c: make the console our controlling tty so that ^C and job control
-	# work.
-	setsid -c bash -l <>/dev/ttyS0 >&0 2>&0
+	# work.  No profile/rc: bash-completion alone takes seconds under TCG.
+	PS1='sectun-vm:\w# ' setsid -c bash --noprofile --norc -i <>/dev/ttyS0 >&0 2>&0
 	halt_guest
 fi
 
@@ -73,7 +79,7 @@ rc=$?
 # gone our own open+close is the last one, and a tty's last close waits
 # until its output has left the UART.
 kill -TERM -1 2>/dev/null
-sleep 0.2
+$bb sleep 0.2
 kill -KILL -1 2>/dev/null
 : >/dev/ttyS1
 echo "SECTUN-EXIT $rc" >/dev/ttyS2

@@ -33,6 +33,9 @@ Options:
   --shell           interactive shell on the console instead of COMMAND
   --print-kernel    print release=, kind=, image=, kdir= for K and exit
 
+Environment: SECTUN_QEMU_MACHINE overrides the QEMU machine type (default
+q35).
+
 Exit status: COMMAND's status; 124 when the timeout hit; 125 when the guest
 died (panic, oops with panic_on_warn, failed boot) before COMMAND finished;
 2 for usage or setup errors.  On 124/125 the tail of the console log and its
@@ -47,7 +50,6 @@ die() {
 }
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-top=$(cd "$here/../.." && pwd)
 
 kernel=6.12
 timeout_s=
@@ -97,7 +99,6 @@ resolve_debug_dir() {
 	local d=$1
 	[[ -f $d/.complete && -f $d/bzImage && -f $d/release ]] ||
 		die "debug kernel in $d is not built (complete); run 'make debug-kernel'"
-	kdir=$d
 	image=$d/bzImage
 	release=$(<"$d/release")
 	kind=debug
@@ -168,6 +169,7 @@ run=$(mktemp -d /tmp/sectun-vm.XXXXXX)
 qpid=
 tpid=
 keep_run=0
+# shellcheck disable=SC2317 # called from the EXIT trap
 cleanup() {
 	[[ -n $qpid ]] && kill "$qpid" 2>/dev/null
 	[[ -n $tpid ]] && kill "$tpid" 2>/dev/null
@@ -201,8 +203,13 @@ cmdline+=" sectun.init=$guest_init sectun.run=$run"
 ((shell)) && cmdline+=" sectun.shell=1"
 cmdline+=$append
 
-qemu=(qemu-system-x86_64 -nodefaults -no-user-config -accel tcg -cpu max
-	-m "$mem" -smp "$cpus" -display none -no-reboot
+# q35, not the default i440fx ("pc"): pc's ACPI _PRT method is an AML loop
+# that times out on a starved TCG guest, leaving virtio-pci without an IRQ
+# (and the 9p root hung) on kernels without PCI_MSI; q35's _PRT is a table.
+# shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
+qemu=(qemu-system-x86_64 -nodefaults -no-user-config
+	-machine "${SECTUN_QEMU_MACHINE:-q35}" -accel tcg -cpu max -m "$mem"
+	-smp "$cpus" -display none -no-reboot
 	-kernel "$image" -initrd "$initrd" -append "$cmdline"
 	-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap)
 
