@@ -29,7 +29,10 @@ key_file()
 {
 	local f="$KEYDIR/k$1"
 
-	[ -f "$f" ] || key_hex "$1" > "$f"
+	if [ ! -f "$f" ]; then
+		key_hex "$1" > "$f"
+		chmod 600 "$f"
+	fi
 	echo "$f"
 }
 
@@ -218,7 +221,7 @@ test_spi_uniqueness()
 	setup
 	ip -n "$(ns a)" link add st1 type sectun
 	st sa add st0 in spi 0x4000 esp aes128gcm16 key @"$k"
-	expect_refused "already used by st0" st sa add st1 in spi 0x4000 esp \
+	expect_refused "already used" st sa add st1 in spi 0x4000 esp \
 		aes128gcm16 key @"$k"
 	# The same SPI for AH, or outbound, is another SA.
 	st sa add st1 in spi 0x4000 ah sha256 key @"$(key_file 32)"
@@ -300,15 +303,18 @@ test_batch_large_dump()
 
 test_unprivileged()
 {
-	local err
+	local err pub
 
 	setup
 	st sa add st0 in spi 0x7000 esp aes128gcm16 key @"$(key_file 20)"
+	# A key the unprivileged user can read: only the kernel may refuse.
 	chmod 755 "$KEYDIR"
-	chmod 644 "$(key_file 20)"
+	pub="$KEYDIR/public"
+	cp "$(key_file 20)" "$pub"
+	chmod 644 "$pub"
 	err=$(in_ns a setpriv --reuid=nobody --regid=nogroup --clear-groups \
 		--inh-caps=-all "$SECTUN_TOOL" sa add st0 in spi 0x7001 esp \
-		aes128gcm16 key @"$(key_file 20)" 2>&1) && fail "unprivileged add worked"
+		aes128gcm16 key @"$pub" 2>&1) && fail "unprivileged add worked"
 	echo "$err" | grep -q "Operation not permitted" || fail "message: $err"
 	err=$(in_ns a setpriv --reuid=nobody --regid=nogroup --clear-groups \
 		--inh-caps=-all "$SECTUN_TOOL" sa del st0 in spi 0x7000 2>&1) &&
