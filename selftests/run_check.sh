@@ -317,6 +317,18 @@ if ((${#K_REL[@]})); then
 	fi
 fi
 
+# The kernel's generic netlink client (ynl.sh drives the module with it),
+# extracted once on the host: in a guest, unpacking it takes minutes.
+ynl_dir=$top/.build/ynl
+ynl_src=/usr/src/linux-source-6.12.tar.xz
+if ((${#K_REL[@]})) && [[ -f $ynl_src && ! -f $ynl_dir/cli.py ]]; then
+	diag "extracting the YNL client from $ynl_src"
+	rm -rf "$ynl_dir" && mkdir -p "$ynl_dir"
+	tar -xJf "$ynl_src" -C "$ynl_dir" --strip-components=4 \
+		--wildcards '*/tools/net/ynl/*' || rm -rf "$ynl_dir"
+fi
+[[ -f $ynl_dir/cli.py ]] || ynl_dir=
+
 for ((k = 0; k < ${#K_REL[@]}; k++)); do
 	rel=${K_REL[k]}
 	bdir=$top/.build/$rel
@@ -504,6 +516,7 @@ boot_guest() {
 				--append "log_buf_len=4M loglevel=5" -- \
 				env SECTUN_KO="$top/.build/$rel/sectun.ko" SECTUN_TOOL="$top/tools/sectun" \
 				SECTUN_TIER="$tier" SECTUN_KERNEL_KIND="$kind" \
+				SECTUN_YNL_DIR="$ynl_dir" \
 				bash "$vm/guest-runner.sh" --timeout "$per" "${args[@]}" \
 				2>"$work/run-vm.err" </dev/null | tee "$output"
 		printf '\n%s vm-exit %d\n' "$R" "${PIPESTATUS[0]}"
