@@ -240,7 +240,10 @@ static netdev_tx_t sectun_xmit(struct sk_buff *skb, struct net_device *dev)
 		goto drop;
 	}
 
-	/* No outbound SA is active: nothing may leave in clear text. */
+	/*
+	 * Nothing may leave in clear text: without an active outbound SA
+	 * (and until the ESP transform exists) the packet is dropped.
+	 */
 	DEV_STATS_INC(dev, tx_dropped);
 	sectun_tx_unreachable(skb);
 drop:

@@ -3,8 +3,8 @@
 #
 # The demo, inside the guest: two "routers" in namespaces joined by a WAN
 # link, a sectun interface on each, settings shown by ip(8) and the tool.
-# Traffic is dropped and counted until SAs exist (the datapath lands with
-# the ESP issue).
+# SAs are fed with the sectun tool; traffic is dropped and counted until
+# the ESP datapath lands.
 
 set -eu
 
@@ -45,12 +45,22 @@ ip -n west link set st0 up
 ip -n east link set st0 up
 
 step ip -n west -d link show st0
-if [ -x "$TOP/tools/sectun" ]; then
-	step ip netns exec west "$TOP/tools/sectun" show
-fi
+
+# Keys come from files (never the command line): 20 bytes of KEYMAT for
+# aes128gcm16, the 16-byte AES key then the 4-byte salt.
+umask 077
+od -An -tx1 -N20 /dev/urandom | tr -d ' \n' > /run/west-east.key
+od -An -tx1 -N20 /dev/urandom | tr -d ' \n' > /run/east-west.key
+ST="$TOP/tools/sectun"
+step ip netns exec west "$ST" sa add st0 out spi 0x1001 esp aes128gcm16 key @/run/west-east.key
+step ip netns exec west "$ST" sa add st0 in spi 0x2002 esp aes128gcm16 key @/run/east-west.key
+step ip netns exec east "$ST" sa add st0 out spi 0x2002 esp aes128gcm16 key @/run/east-west.key
+step ip netns exec east "$ST" sa add st0 in spi 0x1001 esp aes128gcm16 key @/run/west-east.key
+step ip netns exec west "$ST" show
+step ip netns exec west "$ST" sa list
 step ip netns exec west python3 "$TOP/selftests/sectun_nl.py" dev-dump
 echo
-echo "No SA yet: packets routed into st0 are dropped and counted, never sent in clear."
+echo "The ESP datapath is not built yet: packets routed into st0 are dropped and counted, never sent in clear."
 step ip netns exec west ping -c 3 -i 0.2 -W 1 10.0.0.2 || true
 step ip -n west -s link show st0
 step rmmod sectun
