@@ -33,17 +33,21 @@ static inline void sectun_compat_set_lltx(struct net_device *dev)
  * terms.
  */
 #ifdef NL_SET_ERR_MSG_FMT
-#define SECTUN_ERR_FMT(extack, literal, fmt, ...) \
-	NL_SET_ERR_MSG_FMT(extack, fmt, ##__VA_ARGS__)
+#define SECTUN_ERR_FMT(extack, literal, fmt, ...) do {			\
+	(void)(literal);						\
+	NL_SET_ERR_MSG_FMT(extack, fmt, ##__VA_ARGS__);			\
+} while (0)
 #else
-#define SECTUN_ERR_FMT(extack, literal, fmt, ...) \
-	NL_SET_ERR_MSG(extack, literal)
+#define SECTUN_ERR_FMT(extack, literal, fmt, ...) do {			\
+	(void)(fmt);							\
+	NL_SET_ERR_MSG(extack, literal);				\
+} while (0)
 #endif
 
 /* 6.2 reworked genl dumps around split ops; the parsed attributes moved. */
 static inline struct nlattr **sectun_compat_dump_attrs(struct netlink_callback *cb)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
 	return genl_info_dump(cb)->attrs;
 #else
 	return genl_dumpit_info(cb)->attrs;

@@ -38,6 +38,7 @@
 	.auth_keylen = _akey, .icv_len = _icv, .iv_len = _iv,		    \
 	.block = _block,						    \
 }
+
 #define AUTHENC(_name, _cipher, _enckey, _iv, _block, _h) \
 	__AUTHENC(_name, _cipher, _enckey, _iv, _block, _h)
 
@@ -45,15 +46,8 @@
 	.name = _name, .kind = SECTUN_ALG_HASH, .proto = IPPROTO_AH,	\
 	.hash = _hash, .auth_keylen = _akey, .icv_len = _icv,		\
 }
-#define AH(_name, _h) __AH(_name, _h)
 
-/* The cipher rows of ESP enc+integ algorithms, for every integrity one. */
-#define ESP_INTEG(_h)							\
-	AUTHENC("aes128-" #_h, "cbc(aes)", 16, 16, 16, H_##_h),		\
-	AUTHENC("aes256-" #_h, "cbc(aes)", 32, 16, 16, H_##_h),		\
-	AUTHENC("aes128ctr-" #_h, "rfc3686(ctr(aes))", 20, 8, 4, H_##_h), \
-	AUTHENC("aes256ctr-" #_h, "rfc3686(ctr(aes))", 36, 8, 4, H_##_h), \
-	AUTHENC("null-" #_h, "ecb(cipher_null)", 0, 0, 4, H_##_h)
+#define AH(_name, _h) __AH(_name, _h)
 
 static const struct sectun_alg sectun_algs[] = {
 	AEAD("aes128gcm16", "rfc4106(gcm(aes))", 20, 16),
@@ -65,11 +59,32 @@ static const struct sectun_alg sectun_algs[] = {
 	AEAD("chacha20poly1305", "rfc7539esp(chacha20,poly1305)", 36, 16),
 	AEAD("aes128gmac", "rfc4543(gcm(aes))", 20, 16),
 	AEAD("aes256gmac", "rfc4543(gcm(aes))", 36, 16),
-	ESP_INTEG(sha1),
-	ESP_INTEG(sha256),
-	ESP_INTEG(sha384),
-	ESP_INTEG(sha512),
-	ESP_INTEG(md5),
+	/* name, cipher, cipher key (+ nonce), IV, block, integrity */
+	AUTHENC("aes128-sha1", "cbc(aes)", 16, 16, 16, H_sha1),
+	AUTHENC("aes256-sha1", "cbc(aes)", 32, 16, 16, H_sha1),
+	AUTHENC("aes128ctr-sha1", "rfc3686(ctr(aes))", 20, 8, 4, H_sha1),
+	AUTHENC("aes256ctr-sha1", "rfc3686(ctr(aes))", 36, 8, 4, H_sha1),
+	AUTHENC("null-sha1", "ecb(cipher_null)", 0, 0, 4, H_sha1),
+	AUTHENC("aes128-sha256", "cbc(aes)", 16, 16, 16, H_sha256),
+	AUTHENC("aes256-sha256", "cbc(aes)", 32, 16, 16, H_sha256),
+	AUTHENC("aes128ctr-sha256", "rfc3686(ctr(aes))", 20, 8, 4, H_sha256),
+	AUTHENC("aes256ctr-sha256", "rfc3686(ctr(aes))", 36, 8, 4, H_sha256),
+	AUTHENC("null-sha256", "ecb(cipher_null)", 0, 0, 4, H_sha256),
+	AUTHENC("aes128-sha384", "cbc(aes)", 16, 16, 16, H_sha384),
+	AUTHENC("aes256-sha384", "cbc(aes)", 32, 16, 16, H_sha384),
+	AUTHENC("aes128ctr-sha384", "rfc3686(ctr(aes))", 20, 8, 4, H_sha384),
+	AUTHENC("aes256ctr-sha384", "rfc3686(ctr(aes))", 36, 8, 4, H_sha384),
+	AUTHENC("null-sha384", "ecb(cipher_null)", 0, 0, 4, H_sha384),
+	AUTHENC("aes128-sha512", "cbc(aes)", 16, 16, 16, H_sha512),
+	AUTHENC("aes256-sha512", "cbc(aes)", 32, 16, 16, H_sha512),
+	AUTHENC("aes128ctr-sha512", "rfc3686(ctr(aes))", 20, 8, 4, H_sha512),
+	AUTHENC("aes256ctr-sha512", "rfc3686(ctr(aes))", 36, 8, 4, H_sha512),
+	AUTHENC("null-sha512", "ecb(cipher_null)", 0, 0, 4, H_sha512),
+	AUTHENC("aes128-md5", "cbc(aes)", 16, 16, 16, H_md5),
+	AUTHENC("aes256-md5", "cbc(aes)", 32, 16, 16, H_md5),
+	AUTHENC("aes128ctr-md5", "rfc3686(ctr(aes))", 20, 8, 4, H_md5),
+	AUTHENC("aes256ctr-md5", "rfc3686(ctr(aes))", 36, 8, 4, H_md5),
+	AUTHENC("null-md5", "ecb(cipher_null)", 0, 0, 4, H_md5),
 	AH("sha1", H_sha1),
 	AH("sha256", H_sha256),
 	AH("sha384", H_sha384),
