@@ -332,13 +332,14 @@ fi
 for ((k = 0; k < ${#K_REL[@]}; k++)); do
 	rel=${K_REL[k]}
 	bdir=$top/.build/$rel
-	args=(KDIR="${K_KDIR[k]}" BUILDDIR="$bdir")
+	# W=1: the module must build without warnings on every kernel.
+	args=(KDIR="${K_KDIR[k]}" BUILDDIR="$bdir" W=1)
 	[[ ${K_KIND[k]} == debug ]] && args+=(DEBUG=1)
 	diag "building for $rel"
 	t0=$SECONDS
 	mkdir -p "$bdir"
 	if timeout 1800 make -s -C "$top" "${args[@]}" module </dev/null >"$logs/build-$rel.log" 2>&1 &&
-		[[ -f $bdir/sectun.ko ]]; then
+		[[ -f $bdir/sectun.ko ]] && ! grep -q "warning:" "$logs/build-$rel.log"; then
 		case_line ok "$rel: build"
 	else
 		[[ -f $bdir/sectun.ko ]] || echo "($bdir/sectun.ko was not produced)" >>"$logs/build-$rel.log"
