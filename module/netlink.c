@@ -94,6 +94,26 @@ static struct net_device *sectun_genl_dev(struct net *net,
 	return dev;
 }
 
+/*
+ * Start a reply or notification about @dev: genl header, then the device's
+ * index and name, which every sectun message carries at the top level.
+ */
+static void *sectun_msg_start(struct sk_buff *skb, struct net_device *dev,
+			      u32 portid, u32 seq, int flags, u8 cmd)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &sectun_genl_family, flags, cmd);
+	if (!hdr)
+		return NULL;
+	if (nla_put_u32(skb, SECTUN_A_IFINDEX, dev->ifindex) ||
+	    nla_put_string(skb, SECTUN_A_IFNAME, dev->name)) {
+		genlmsg_cancel(skb, hdr);
+		return NULL;
+	}
+	return hdr;
+}
+
 /* Caller holds rtnl or the RCU read lock. */
 static int sectun_dev_fill(struct sk_buff *skb, struct net_device *dev,
 			   u32 portid, u32 seq, int flags)
@@ -103,14 +123,10 @@ static int sectun_dev_fill(struct sk_buff *skb, struct net_device *dev,
 	struct sectun_sa *tx_sa;
 	void *hdr;
 
-	hdr = genlmsg_put(skb, portid, seq, &sectun_genl_family, flags,
-			  SECTUN_CMD_DEV_GET);
+	hdr = sectun_msg_start(skb, dev, portid, seq, flags,
+			       SECTUN_CMD_DEV_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-
-	if (nla_put_u32(skb, SECTUN_A_IFINDEX, dev->ifindex) ||
-	    nla_put_string(skb, SECTUN_A_IFNAME, dev->name))
-		goto err;
 
 	nest = nla_nest_start(skb, SECTUN_A_DEV);
 	if (!nest)
@@ -234,16 +250,12 @@ static int sectun_sa_fill_stats(struct sk_buff *skb, const struct sectun_sa *sa)
 static int sectun_sa_fill(struct sk_buff *skb, struct sectun_sa *sa,
 			  u32 portid, u32 seq, int flags, u8 cmd)
 {
-	struct net_device *dev = sa->sd->dev;
 	struct nlattr *nest;
 	void *hdr;
 
-	hdr = genlmsg_put(skb, portid, seq, &sectun_genl_family, flags, cmd);
+	hdr = sectun_msg_start(skb, sa->sd->dev, portid, seq, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, SECTUN_A_IFINDEX, dev->ifindex) ||
-	    nla_put_string(skb, SECTUN_A_IFNAME, dev->name))
-		goto err;
 	nest = nla_nest_start(skb, SECTUN_A_SA);
 	if (!nest)
 		goto err;

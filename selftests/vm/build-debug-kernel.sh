@@ -5,8 +5,8 @@
 # linux-source-6.12 + allnoconfig + selftests/config.debug-kernel (KASAN,
 # UBSAN, lockdep, kmemleak, debugobjects; everything built in).
 #
-# The build takes about 20 minutes on 2 cores, so the result is cached outside the
-# work tree, keyed by everything that determines it:
+# The build takes about 20 minutes on 2 idle cores, so the result is cached
+# outside the work tree, keyed by everything that determines it:
 #
 #   ${SECTUN_CACHE:-/var/cache/sectun}/debug-kernel/<srcversion>-<hash>/
 #
@@ -22,6 +22,7 @@
 #   modroot/lib/modules/<release>/  modules.builtin, modules.order, depmod'ed
 #                                   (bind-mount it into the guest so modprobe
 #                                   of a built-in such as veth succeeds)
+#   config                          the final .config (also in build/)
 #   build.log                       the build output
 #   .complete                       written last; a dir without it is garbage
 #
@@ -49,7 +50,11 @@ for arg in "$@"; do
 	case "$arg" in
 	--print-dir) print_dir=1 ;;
 	--force) force=1 ;;
-	-h|--help) sed -n '3,34p' "$script" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
+	-h|--help)
+		# The header comment above, minus the shebang and SPDX lines.
+		awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' \
+			"$script" >&2
+		exit 0 ;;
 	*) die "unknown option '$arg' (use --print-dir or --force)" ;;
 	esac
 done
@@ -60,7 +65,8 @@ srcver=$(dpkg-query -W -f='${Version}' "$SRCPKG" 2>/dev/null) ||
 [[ -n "$srcver" ]] || die "$SRCPKG is not installed (apt-get install $SRCPKG)"
 # Hash each file separately, then the pair, so the key cannot be forged by
 # moving text from one file to the other.
-hash=$({ sha256sum <"$fragment"; sha256sum <"$script"; } | sha256sum | cut -c1-12)
+hash=$({ sha256sum <"$fragment"; sha256sum <"$script"; } |
+	sha256sum | cut -c1-12)
 
 cache_root=${SECTUN_CACHE:-/var/cache/sectun}
 mkdir -p "$cache_root" 2>/dev/null || true
@@ -84,7 +90,8 @@ fi
 mkdir -p "$top"
 request_epoch=$(date +%s)
 # One builder at a time: a second invocation waits, then finds the cache
-# complete. The lock fd is inherited by nothing we leave running.
+# complete. The lock dies with this process (fd 9), so a killed build
+# never leaves it held.
 exec 9>"$top/.lock"
 if ! flock -n 9; then
 	log "another build holds $top/.lock; waiting for it"
@@ -103,7 +110,8 @@ fi
 PATH=$PATH:/usr/sbin:/sbin
 for tool in make gcc flex bison bc perl depmod tar xz; do
 	command -v "$tool" >/dev/null ||
-		die "'$tool' missing (apt-get install build-essential flex bison bc libelf-dev libssl-dev kmod xz-utils)"
+		die "'$tool' missing (apt-get install build-essential flex" \
+			"bison bc libelf-dev libssl-dev kmod xz-utils)"
 done
 [[ -r /usr/include/libelf.h || -r /usr/include/gelf.h ]] ||
 	die "libelf headers missing (apt-get install libelf-dev); objtool needs them"
@@ -134,7 +142,8 @@ run_make() {
 log "configuring: allnoconfig + $(basename "$fragment") + olddefconfig"
 run_make allnoconfig
 (cd "$tmp/build" && scripts/kconfig/merge_config.sh -m .config "$fragment") \
-	>>"$buildlog" 2>&1 || { tail -n 40 "$buildlog" >&2; die "merge_config.sh failed"; }
+	>>"$buildlog" 2>&1 ||
+	{ tail -n 40 "$buildlog" >&2; die "merge_config.sh failed"; }
 run_make olddefconfig
 cp "$tmp/build/.config" "$tmp/config"
 
@@ -152,7 +161,8 @@ mismatch=$(awk '
 	/^CONFIG_[A-Za-z0-9_]+=/ {
 		i = index($0, "="); s = substr($0, 1, i - 1); v = substr($0, i + 1)
 		if (!(s in have))
-			print "debug kernel: requested " s "=" v " but .config has no " s " (dependencies unmet?)"
+			print "debug kernel: requested " s "=" v \
+				" but .config has no " s " (dependencies unmet?)"
 		else if (have[s] != v)
 			print "debug kernel: requested " s "=" v " but .config has " s "=" have[s]
 	}
@@ -163,7 +173,8 @@ mismatch=$(awk '
 ' "$tmp/build/.config" "$fragment")
 if [[ -n "$mismatch" ]]; then
 	printf '%s\n' "$mismatch" >&2
-	die "$(printf '%s\n' "$mismatch" | wc -l) symbol(s) of $fragment did not survive; fix the fragment (see $tmp/build/.config)"
+	die "$(printf '%s\n' "$mismatch" | wc -l) symbol(s) of $fragment" \
+		"did not survive; fix the fragment (see $tmp/build/.config)"
 fi
 log "config verified: every symbol of the fragment has its requested value"
 
@@ -188,7 +199,8 @@ done
 # The build/source links would point into $tmp; point them at the final tree.
 rm -f "$moddir/build" "$moddir/source"
 ln -s "$dir/build" "$moddir/build"
-depmod -b "$tmp/modroot" "$release" >>"$buildlog" 2>&1 || die "depmod failed (see $buildlog)"
+depmod -b "$tmp/modroot" "$release" >>"$buildlog" 2>&1 ||
+	die "depmod failed (see $buildlog)"
 [[ -f "$moddir/modules.dep" && -f "$moddir/modules.builtin.bin" ]] ||
 	die "depmod produced no modules.dep/modules.builtin.bin in $moddir"
 
