@@ -92,9 +92,6 @@ static const struct sectun_alg sectun_algs[] = {
 	AH("md5", H_md5),
 };
 
-static char esp_names[1024];
-static char ah_names[128];
-
 const struct sectun_alg *sectun_alg_find(const char *name, u8 proto)
 {
 	int i;
@@ -104,28 +101,6 @@ const struct sectun_alg *sectun_alg_find(const char *name, u8 proto)
 		    !strcmp(sectun_algs[i].name, name))
 			return &sectun_algs[i];
 	return NULL;
-}
-
-const char *sectun_alg_names(u8 proto)
-{
-	return proto == IPPROTO_AH ? ah_names : esp_names;
-}
-
-/* Built once at load: error messages point at these strings. */
-void sectun_alg_init(void)
-{
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(sectun_algs); i++) {
-		char *buf = sectun_algs[i].proto == IPPROTO_AH ? ah_names :
-								  esp_names;
-		size_t size = sectun_algs[i].proto == IPPROTO_AH ?
-			      sizeof(ah_names) : sizeof(esp_names);
-
-		if (*buf)
-			strlcat(buf, " ", size);
-		strlcat(buf, sectun_algs[i].name, size);
-	}
 }
 
 static struct crypto_aead *sectun_aead_alloc(const char *tmpl,

@@ -32,10 +32,7 @@ struct sectun_alg {
 	u8 block;			/* ESP payload alignment (RFC 4303 2.4) */
 };
 
-void sectun_alg_init(void);
 const struct sectun_alg *sectun_alg_find(const char *name, u8 proto);
-/* Space-separated valid names for @proto, for error messages. */
-const char *sectun_alg_names(u8 proto);
 
 static inline unsigned int sectun_alg_keylen(const struct sectun_alg *alg)
 {

@@ -11,7 +11,6 @@
 #include <net/net_namespace.h>
 #include <net/rtnetlink.h>
 
-#include "crypto.h"
 #include "objcount.h"
 #include "sa.h"
 #include "sectun.h"
@@ -51,7 +50,6 @@ static int __init sectun_init(void)
 {
 	int err;
 
-	sectun_alg_init();
 	err = sectun_sa_init();
 	if (err)
 		return err;

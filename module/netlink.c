@@ -568,6 +568,7 @@ static int sectun_nl_sa_get_dumpit(struct sk_buff *skb,
 	long dev_skip = cb->args[0], sa_skip = cb->args[1];
 	long dev_idx = 0, sa_idx = 0;
 	struct net_device *dev, *only = NULL;
+	struct sectun_dev *sd;
 	struct sectun_sa *sa;
 	int err = 0;
 
@@ -587,8 +588,8 @@ static int sectun_nl_sa_get_dumpit(struct sk_buff *skb,
 			continue;
 		}
 		sa_idx = 0;
-		list_for_each_entry(sa, &((struct sectun_dev *)netdev_priv(dev))->sas,
-				    dev_node) {
+		sd = netdev_priv(dev);
+		list_for_each_entry(sa, &sd->sas, dev_node) {
 			if (sa_idx < sa_skip) {
 				sa_idx++;
 				continue;

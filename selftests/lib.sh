@@ -21,6 +21,8 @@ KSFT_SKIP=4
 
 SELFTESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP_DIR=$(dirname "$SELFTESTS_DIR")
+# The independent genl client (sectun_nl.py) the tests check the kernel with.
+NL="$SELFTESTS_DIR/sectun_nl.py"
 SECTUN_TOOL=${SECTUN_TOOL:-$(command -v sectun || echo "$TOP_DIR/tools/sectun")}
 SECTUN_TIER=${SECTUN_TIER:-normal}
 SECTUN_KERNEL_KIND=${SECTUN_KERNEL_KIND:-debian}

@@ -6,8 +6,6 @@
 source "$(dirname "$0")/lib.sh"
 require_root
 
-NL="$SELFTESTS_DIR/sectun_nl.py"
-
 setup()
 {
 	load_module

@@ -8,8 +8,6 @@
 source "$(dirname "$0")/lib.sh"
 require_root
 
-NL="$SELFTESTS_DIR/sectun_nl.py"
-
 test_delete_netns()
 {
 	load_module

@@ -9,8 +9,6 @@
 
 source "$(dirname "$0")/lib.sh"
 require_root
-
-NL="$SELFTESTS_DIR/sectun_nl.py"
 KEYDIR=$(mktemp -d)
 trap 'rm -rf "$KEYDIR"' EXIT
 
