@@ -14,6 +14,13 @@
 #include <linux/version.h>
 #include <net/genetlink.h>
 
+/* The unaligned access helpers moved from asm/ to linux/ in 6.12. */
+#if __has_include(<linux/unaligned.h>)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 /*
  * 6.12 moved "lockless TX" from the NETIF_F_LLTX feature bit to the
  * dev->lltx private flag.
@@ -53,5 +60,24 @@ static inline struct nlattr **sectun_compat_dump_attrs(struct netlink_callback *
 	return genl_dumpit_info(cb)->attrs;
 #endif
 }
+
+/*
+ * 6.3 changed crypto completion callbacks to receive the request's data
+ * pointer rather than the request.  SECTUN_CRYPTO_DONE(name, fn) defines
+ * callback @name calling void fn(void *data, int err) on either kernel.
+ */
+#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
+#define SECTUN_CRYPTO_DONE(name, fn)					\
+static void name(void *data, int err)					\
+{									\
+	fn(data, err);							\
+}
+#else
+#define SECTUN_CRYPTO_DONE(name, fn)					\
+static void name(struct crypto_async_request *req, int err)		\
+{									\
+	fn(req->data, err);						\
+}
+#endif
 
 #endif /* _SECTUN_COMPAT_H */

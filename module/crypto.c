@@ -10,6 +10,7 @@
 #include <crypto/authenc.h>
 #include <crypto/hash.h>
 #include <linux/in.h>
+#include <linux/moduleparam.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -36,7 +37,7 @@
 	.name = _name, .kind = SECTUN_ALG_AUTHENC, .proto = IPPROTO_ESP,    \
 	.cipher = _cipher, .hash = _hash, .enc_keylen = _enckey,	    \
 	.auth_keylen = _akey, .icv_len = _icv, .iv_len = _iv,		    \
-	.block = _block,						    \
+	.block = _block, .iv_random = _block > 4,			    \
 }
 
 #define AUTHENC(_name, _cipher, _enckey, _iv, _block, _h) \
@@ -103,11 +104,28 @@ const struct sectun_alg *sectun_alg_find(const char *name, u8 proto)
 	return NULL;
 }
 
-static struct crypto_aead *sectun_aead_alloc(const char *tmpl,
+/*
+ * The aesni drivers fall back to cryptd, completing in a workqueue, when
+ * the FPU is busy; rare enough that tests could never hit it on purpose.
+ * This sends every ESP transform through cryptd so they can.
+ */
+static bool force_async;
+module_param(force_async, bool, 0444);
+MODULE_PARM_DESC(force_async,
+		 "Run every ESP transform asynchronously through cryptd (testing)");
+
+static struct crypto_aead *sectun_aead_alloc(const char *name,
 					     struct netlink_ext_ack *extack)
 {
-	struct crypto_aead *aead = crypto_alloc_aead(tmpl, 0, 0);
+	char tmpl[CRYPTO_MAX_ALG_NAME];
+	struct crypto_aead *aead;
 
+	if (snprintf(tmpl, sizeof(tmpl), force_async ? "cryptd(%s)" : "%s",
+		     name) >= sizeof(tmpl)) {
+		NL_SET_ERR_MSG(extack, "crypto template name too long");
+		return ERR_PTR(-ENAMETOOLONG);
+	}
+	aead = crypto_alloc_aead(tmpl, 0, 0);
 	if (IS_ERR(aead))
 		SECTUN_ERR_FMT(extack, "algorithm not available in this kernel",
 			       "algorithm %s not available in this kernel", tmpl);

@@ -30,6 +30,11 @@ struct sectun_alg {
 	u8 icv_len;
 	u8 iv_len;			/* IV bytes on the wire */
 	u8 block;			/* ESP payload alignment (RFC 4303 2.4) */
+	/*
+	 * CBC needs an unpredictable IV (RFC 3602 2.3); the counter modes
+	 * (GCM, GMAC, CTR, ChaCha20) only a unique one: the sequence number.
+	 */
+	bool iv_random;
 };
 
 const struct sectun_alg *sectun_alg_find(const char *name, u8 proto);

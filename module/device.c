@@ -22,13 +22,25 @@
 #include "objcount.h"
 #include "sa.h"
 #include "sectun.h"
+#include "tunnel.h"
 
 /*
- * Worst case per-packet overhead until the datapath derives it from the
- * SA: outer IPv6 header, UDP encapsulation, ESP header, a 16-byte IV,
- * padding to a 16-byte block plus the 2-byte trailer, and a 32-byte ICV.
+ * Worst case per-packet overhead: outer IPv6 header, UDP encapsulation,
+ * and the worst ESP algorithm.
  */
-#define SECTUN_MAX_OVERHEAD	(sizeof(struct ipv6hdr) + 8 + 8 + 16 + 17 + 32)
+#define SECTUN_MAX_OVERHEAD	(sizeof(struct ipv6hdr) + 8 + \
+				 SECTUN_ESP_MAX_OVERHEAD)
+
+static void sectun_cfg_free(struct sectun_cfg *cfg)
+{
+	dst_cache_destroy(&cfg->dst_cache);
+	kfree(cfg);
+}
+
+static void sectun_cfg_free_rcu(struct rcu_head *rcu)
+{
+	sectun_cfg_free(container_of(rcu, struct sectun_cfg, rcu));
+}
 
 static const struct nla_policy sectun_link_policy[IFLA_SECTUN_MAX + 1] = {
 	[IFLA_SECTUN_LOCAL]	= { .type = NLA_BINARY,
@@ -115,6 +127,13 @@ static struct sectun_cfg *sectun_cfg_build(struct net *net,
 		cfg->dscp = SECTUN_DSCP_COPY;
 		cfg->df = SECTUN_DF_COPY;
 	}
+	/* Not the old one's: a new snapshot starts with an empty cache. */
+	err = dst_cache_init(&cfg->dst_cache, GFP_KERNEL);
+	if (err) {
+		kfree(cfg);
+		return ERR_PTR(err);
+	}
+	err = -EINVAL;
 	if (!data)
 		return cfg;
 
@@ -182,7 +201,7 @@ static struct sectun_cfg *sectun_cfg_build(struct net *net,
 	return cfg;
 
 err:
-	kfree(cfg);
+	sectun_cfg_free(cfg);
 	return ERR_PTR(err);
 }
 
@@ -235,15 +254,26 @@ static bool sectun_tx_valid_ip(struct sk_buff *skb)
 
 static netdev_tx_t sectun_xmit(struct sk_buff *skb, struct net_device *dev)
 {
+	struct sectun_dev *sd = netdev_priv(dev);
+	const struct sectun_cfg *cfg;
+	struct sectun_sa *sa;
+
 	if (unlikely(!sectun_tx_valid_ip(skb))) {
 		DEV_STATS_INC(dev, tx_errors);
 		goto drop;
 	}
 
-	/*
-	 * Nothing may leave in clear text: without an active outbound SA
-	 * (and until the ESP transform exists) the packet is dropped.
-	 */
+	rcu_read_lock();
+	cfg = rcu_dereference(sd->cfg);
+	sa = rcu_dereference(sd->tx_sa);
+	if (likely(sa && cfg->has_remote)) {
+		sectun_tunnel_xmit(sd, cfg, sa, skb);
+		rcu_read_unlock();
+		return NETDEV_TX_OK;
+	}
+	rcu_read_unlock();
+
+	/* Nothing may leave in clear text: no SA or no peer, no packet. */
 	DEV_STATS_INC(dev, tx_dropped);
 	sectun_tx_unreachable(skb);
 drop:
@@ -273,7 +303,7 @@ static void sectun_destruct(struct net_device *dev)
 
 	gro_cells_destroy(&sd->gro_cells);
 	/* Readers are gone: the device is unregistered and RCU has passed. */
-	kfree(rcu_dereference_protected(sd->cfg, true));
+	sectun_cfg_free(rcu_dereference_protected(sd->cfg, true));
 	free_percpu(dev->tstats);
 	sectun_obj_destroyed(SECTUN_OBJ_DEV);
 }
@@ -289,7 +319,9 @@ static void sectun_setup(struct net_device *dev)
 	dev->priv_flags |= IFF_NO_QUEUE;
 	dev->hard_header_len = 0;
 	dev->addr_len = 0;
-	dev->needed_headroom = LL_MAX_HEADER + SECTUN_MAX_OVERHEAD;
+	dev->needed_headroom = LL_MAX_HEADER + sizeof(struct ipv6hdr) + 8 +
+			       8 + 16;
+	dev->needed_tailroom = 15 + 2 + 32;
 	dev->mtu = SECTUN_DEFAULT_MTU;
 	dev->min_mtu = ETH_MIN_MTU;
 	dev->max_mtu = IP_MAX_MTU - SECTUN_MAX_OVERHEAD;
@@ -339,6 +371,11 @@ static int sectun_newlink(struct net *src_net, struct net_device *dev,
 	if (err)
 		goto err_free_stats;
 
+	if (!tb[IFLA_MTU]) {
+		sd->auto_mtu = sectun_tunnel_default_mtu(sd, cfg);
+		dev->mtu = sd->auto_mtu;
+	}
+
 	err = register_netdevice(dev);
 	if (err)
 		goto err_gro_cells;
@@ -359,7 +396,7 @@ err_free_stats:
 	dev->tstats = NULL;
 err_free_cfg:
 	RCU_INIT_POINTER(sd->cfg, NULL);
-	kfree(cfg);
+	sectun_cfg_free(cfg);
 	return err;
 }
 
@@ -377,11 +414,19 @@ static int sectun_changelink(struct net_device *dev, struct nlattr *tb[],
 	if (sectun_sa_local_conflict(sd, cfg)) {
 		NL_SET_ERR_MSG(extack,
 			       "new local address would make an inbound SPI ambiguous with another device");
-		kfree(cfg);
+		sectun_cfg_free(cfg);
 		return -EEXIST;
 	}
 	rcu_assign_pointer(sd->cfg, cfg);
-	kfree_rcu(old, rcu);
+	call_rcu(&old->rcu, sectun_cfg_free_rcu);
+
+	/* An MTU the user chose stays; one sectun derived follows the path. */
+	if (!tb[IFLA_MTU] && dev->mtu == sd->auto_mtu) {
+		unsigned int mtu = sectun_tunnel_default_mtu(sd, cfg);
+
+		if (mtu != dev->mtu && !dev_set_mtu(dev, mtu))
+			sd->auto_mtu = mtu;
+	}
 	return 0;
 }
 

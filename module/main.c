@@ -23,6 +23,7 @@ static int __net_init sectun_net_init(struct net *net)
 
 	INIT_LIST_HEAD(&sn->devs);
 	hash_init(sn->sa_in);
+	hash_init(sn->sa_out);
 	return 0;
 }
 
@@ -66,9 +67,16 @@ static int __init sectun_init(void)
 	if (err)
 		goto err_device;
 
+	/* Last: from here on ESP and AH packets may arrive. */
+	err = sectun_proto_init();
+	if (err)
+		goto err_genl;
+
 	pr_info("route-based IPsec tunnels (ESP/AH) loaded\n");
 	return 0;
 
+err_genl:
+	sectun_genl_uninit();
 err_device:
 	sectun_device_uninit();
 err_pernet:
@@ -80,6 +88,7 @@ err_sa:
 
 static void __exit sectun_exit(void)
 {
+	sectun_proto_uninit();
 	sectun_genl_uninit();
 	sectun_device_uninit();
 	unregister_pernet_device(&sectun_net_ops);

@@ -24,6 +24,11 @@
 #include "sa.h"
 
 static struct workqueue_struct *sectun_sa_wq;
+/*
+ * SAs not yet freed.  Asynchronous crypto completions hold SAs; the module
+ * may only go once the last of them ran (see sectun_sa_uninit()).
+ */
+static atomic_t sectun_sa_live = ATOMIC_INIT(0);
 
 static u32 sectun_sa_hash(u32 spi, u8 proto)
 {
@@ -42,6 +47,8 @@ static void sectun_sa_free(struct sectun_sa *sa)
 	free_percpu(sa->stats);
 	kfree(sa);
 	sectun_obj_destroyed(SECTUN_OBJ_SA);
+	if (atomic_dec_and_test(&sectun_sa_live))
+		wake_up_var(&sectun_sa_live);
 }
 
 static void sectun_sa_free_work(struct work_struct *work)
@@ -74,6 +81,7 @@ struct sectun_sa *sectun_sa_create(const struct sectun_sa_params *p,
 	if (!sa)
 		return ERR_PTR(-ENOMEM);
 	sectun_obj_created(SECTUN_OBJ_SA);
+	atomic_inc(&sectun_sa_live);
 
 	refcount_set(&sa->refcnt, 1);
 	INIT_RCU_WORK(&sa->free_rwork, sectun_sa_free_work);
@@ -213,6 +221,8 @@ int sectun_sa_link(struct sectun_dev *sd, struct sectun_sa *sa,
 		hash_add_rcu(sn->sa_in, &sa->hash_node,
 			     sectun_sa_hash(sa->spi, sa->proto));
 	} else {
+		hash_add_rcu(sn->sa_out, &sa->hash_node,
+			     sectun_sa_hash(sa->spi, sa->proto));
 		/* The list holds one reference, the active pointer another. */
 		sectun_sa_hold(sa);
 		sa = rcu_replace_pointer(sd->tx_sa, sa, lockdep_rtnl_is_held());
@@ -230,9 +240,8 @@ void sectun_sa_unlink(struct sectun_sa *sa)
 	ASSERT_RTNL();
 	list_del_init(&sa->dev_node);
 	sd->sa_count--;
-	if (sa->dir == SECTUN_DIR_IN) {
-		hash_del_rcu(&sa->hash_node);
-	} else if (rtnl_dereference(sd->tx_sa) == sa) {
+	hash_del_rcu(&sa->hash_node);
+	if (sa->dir == SECTUN_DIR_OUT && rtnl_dereference(sd->tx_sa) == sa) {
 		RCU_INIT_POINTER(sd->tx_sa, NULL);
 		sectun_sa_put(sa);
 	}
@@ -306,6 +315,74 @@ void sectun_sa_stats_read(const struct sectun_sa *sa, u64 *packets,
 	}
 }
 
+static bool sectun_addr_match(const struct sectun_cfg *cfg,
+			      const union sectun_addr *a, sa_family_t family,
+			      const void *addr)
+{
+	if (cfg->family != family)
+		return false;
+	if (family == AF_INET)
+		return a->ip4 == *(const __be32 *)addr;
+	return ipv6_addr_equal(&a->ip6, addr);
+}
+
+/*
+ * Packet paths: the SA of @net for @spi whose device's address matches
+ * @addr (inbound: the packet's destination against the local address, an
+ * unset local matching any; outbound: the destination of a packet we sent
+ * against the remote).  Under RCU; returns a reference, or NULL.
+ */
+static bool sectun_sa_match(struct sectun_sa *sa, u8 dir, u32 spi, u8 proto,
+			    sa_family_t family, const void *addr)
+{
+	const struct sectun_cfg *cfg;
+
+	if (sa->spi != spi || sa->proto != proto)
+		return false;
+	cfg = rcu_dereference(sa->sd->cfg);
+	if (dir == SECTUN_DIR_IN)
+		return !cfg->has_local ||
+		       sectun_addr_match(cfg, &cfg->local, family, addr);
+	return cfg->has_remote &&
+	       sectun_addr_match(cfg, &cfg->remote, family, addr);
+}
+
+struct sectun_sa *sectun_sa_lookup(struct net *net, u8 dir, u32 spi, u8 proto,
+				   sa_family_t family, const void *addr)
+{
+	struct sectun_net *sn = sectun_pernet(net);
+	u32 key = sectun_sa_hash(spi, proto);
+	struct sectun_sa *sa;
+
+	if (dir == SECTUN_DIR_IN) {
+		hash_for_each_possible_rcu(sn->sa_in, sa, hash_node, key)
+			if (sectun_sa_match(sa, dir, spi, proto, family, addr) &&
+			    refcount_inc_not_zero(&sa->refcnt))
+				return sa;
+	} else {
+		hash_for_each_possible_rcu(sn->sa_out, sa, hash_node, key)
+			if (sectun_sa_match(sa, dir, spi, proto, family, addr) &&
+			    refcount_inc_not_zero(&sa->refcnt))
+				return sa;
+	}
+	return NULL;
+}
+
+/* Per packet: this CPU's counters, and when the SA was last used. */
+void sectun_sa_count(struct sectun_sa *sa, unsigned int len)
+{
+	struct sectun_sa_pcpu_stats *s = this_cpu_ptr(sa->stats);
+	time64_t now = ktime_get_real_seconds();
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->packets);
+	u64_stats_add(&s->bytes, len);
+	u64_stats_update_end(&s->syncp);
+	/* Written only when it changes: one shared line, once a second. */
+	if (READ_ONCE(sa->last_used) != now)
+		WRITE_ONCE(sa->last_used, now);
+}
+
 int sectun_sa_init(void)
 {
 	sectun_sa_wq = alloc_workqueue("sectun_sa", WQ_MEM_RECLAIM, 0);
@@ -316,5 +393,7 @@ int sectun_sa_init(void)
 void sectun_sa_uninit(void)
 {
 	rcu_barrier();
+	flush_workqueue(sectun_sa_wq);
+	wait_var_event(&sectun_sa_live, !atomic_read(&sectun_sa_live));
 	destroy_workqueue(sectun_sa_wq);
 }

@@ -15,9 +15,8 @@
 #include <linux/workqueue.h>
 
 #include "crypto.h"
+#include "replay.h"
 #include "sectun.h"
-
-struct sectun_replay;
 
 /* Per-CPU: the packet path counts without sharing a cache line. */
 struct sectun_sa_pcpu_stats {
@@ -39,7 +38,7 @@ enum sectun_sa_drop {
 };
 
 struct sectun_sa {
-	struct hlist_node hash_node;	/* inbound: sectun_net.sa_in */
+	struct hlist_node hash_node;	/* sectun_net.sa_in or sa_out */
 	struct list_head dev_node;	/* sd->sas */
 	struct sectun_dev *sd;		/* holds a device reference */
 	refcount_t refcnt;
@@ -93,6 +92,31 @@ void sectun_sa_put(struct sectun_sa *sa);
 u64 sectun_sa_seq(struct sectun_sa *sa);
 void sectun_sa_stats_read(const struct sectun_sa *sa, u64 *packets,
 			  u64 *bytes);
+struct sectun_sa *sectun_sa_lookup(struct net *net, u8 dir, u32 spi, u8 proto,
+				   sa_family_t family, const void *addr);
+void sectun_sa_count(struct sectun_sa *sa, unsigned int len);
+
+static inline void sectun_sa_drop(struct sectun_sa *sa, enum sectun_sa_drop why)
+{
+	atomic64_inc(&sa->drops[why]);
+}
+
+/*
+ * Take the next outbound sequence number.  A compare-and-swap rather than
+ * an increment: once exhausted the counter must stay put, or an ESN
+ * counter would wrap to 0 and then hand out 1 again.
+ */
+static inline bool sectun_sa_next_seq(struct sectun_sa *sa, u64 *seq)
+{
+	s64 cur = atomic64_read(&sa->oseq);
+
+	do {
+		if (sectun_seq_exhausted(cur, sa->esn))
+			return false;
+	} while (!atomic64_try_cmpxchg(&sa->oseq, &cur, cur + 1));
+	*seq = cur;
+	return true;
+}
 
 static inline bool sectun_sa_active(const struct sectun_sa *sa)
 {

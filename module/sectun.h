@@ -11,6 +11,7 @@
 #include <linux/list.h>
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
+#include <net/dst_cache.h>
 #include <net/gro_cells.h>
 #include <net/netlink.h>
 #include <net/netns/generic.h>
@@ -42,6 +43,11 @@ struct sectun_cfg {
 	u8 ttl;				/* SECTUN_TTL_INHERIT or 1..255 */
 	u8 dscp;			/* SECTUN_DSCP_COPY or 0..63 */
 	u8 df;				/* enum sectun_df */
+	/*
+	 * The underlay route to remote.  Part of the snapshot so that a
+	 * route looked up for old settings can never be cached for new ones.
+	 */
+	struct dst_cache dst_cache;
 	struct rcu_head rcu;
 };
 
@@ -59,6 +65,12 @@ struct sectun_dev {
 	struct list_head sas;		/* every SA of the device, under rtnl */
 	unsigned int sa_count;
 	struct gro_cells gro_cells;
+	/*
+	 * The MTU sectun last derived from the underlay, under rtnl.  While
+	 * the device's MTU still equals it, the user has not chosen one and
+	 * a settings change may derive it again.
+	 */
+	unsigned int auto_mtu;
 };
 
 #define SECTUN_SA_HASH_BITS	10
@@ -68,6 +80,8 @@ struct sectun_net {
 	struct list_head devs;		/* devices created here, under rtnl */
 	/* Inbound SAs of those devices by SPI: RCU readers, rtnl writers. */
 	DECLARE_HASHTABLE(sa_in, SECTUN_SA_HASH_BITS);
+	/* Outbound SAs by SPI, for ICMP errors about what we sent. */
+	DECLARE_HASHTABLE(sa_out, SECTUN_SA_HASH_BITS);
 };
 
 extern unsigned int sectun_net_id;
@@ -84,6 +98,10 @@ void sectun_device_uninit(void);
 void sectun_device_kill_net(struct net *net, struct list_head *kill_list);
 bool sectun_is_sectun(const struct net_device *dev);
 int sectun_cfg_fill(struct sk_buff *skb, const struct sectun_cfg *cfg);
+
+/* proto.c */
+int sectun_proto_init(void);
+void sectun_proto_uninit(void);
 
 /* netlink.c */
 int sectun_genl_init(void);
