@@ -120,15 +120,33 @@ static struct crypto_aead *sectun_aead_alloc(const char *name,
 	char tmpl[CRYPTO_MAX_ALG_NAME];
 	struct crypto_aead *aead;
 
-	if (snprintf(tmpl, sizeof(tmpl), force_async ? "cryptd(%s)" : "%s",
-		     name) >= sizeof(tmpl)) {
-		NL_SET_ERR_MSG(extack, "crypto template name too long");
+	/* cryptd wraps synchronous implementations only. */
+	aead = crypto_alloc_aead(name, 0, force_async ? CRYPTO_ALG_ASYNC : 0);
+	if (IS_ERR(aead))
+		goto err;
+	if (!force_async)
+		return aead;
+
+	/*
+	 * cryptd instances carry the inner algorithm's name and only a
+	 * driver name of their own: ask for cryptd of the implementation
+	 * the synchronous request found.
+	 */
+	if (snprintf(tmpl, sizeof(tmpl), "cryptd(%s)",
+		     crypto_tfm_alg_driver_name(crypto_aead_tfm(aead))) >=
+	    sizeof(tmpl)) {
+		crypto_free_aead(aead);
+		NL_SET_ERR_MSG(extack, "crypto driver name too long for cryptd");
 		return ERR_PTR(-ENAMETOOLONG);
 	}
-	aead = crypto_alloc_aead(tmpl, 0, 0);
-	if (IS_ERR(aead))
-		SECTUN_ERR_FMT(extack, "algorithm not available in this kernel",
-			       "algorithm %s not available in this kernel", tmpl);
+	crypto_free_aead(aead);
+	name = tmpl;
+	aead = crypto_alloc_aead(name, 0, 0);
+	if (!IS_ERR(aead))
+		return aead;
+err:
+	SECTUN_ERR_FMT(extack, "algorithm not available in this kernel",
+		       "algorithm %s not available in this kernel", name);
 	return aead;
 }
 
