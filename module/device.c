@@ -420,8 +420,13 @@ static int sectun_changelink(struct net_device *dev, struct nlattr *tb[],
 	rcu_assign_pointer(sd->cfg, cfg);
 	call_rcu(&old->rcu, sectun_cfg_free_rcu);
 
-	/* An MTU the user chose stays; one sectun derived follows the path. */
-	if (!tb[IFLA_MTU] && dev->mtu == sd->auto_mtu) {
+	/*
+	 * An MTU the user chose stays; one sectun derived follows the
+	 * endpoints (and only them: a TTL change must not move the MTU).
+	 */
+	if (data && (data[IFLA_SECTUN_LOCAL] || data[IFLA_SECTUN_REMOTE] ||
+		     data[IFLA_SECTUN_LINK]) &&
+	    !tb[IFLA_MTU] && dev->mtu == sd->auto_mtu) {
 		unsigned int mtu = sectun_tunnel_default_mtu(sd, cfg);
 
 		if (mtu != dev->mtu && !dev_set_mtu(dev, mtu))

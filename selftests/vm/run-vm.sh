@@ -206,9 +206,13 @@ cmdline+=$append
 # q35, not the default i440fx ("pc"): pc's ACPI _PRT method is an AML loop
 # that times out on a starved TCG guest, leaving virtio-pci without an IRQ
 # (and the 9p root hung) on kernels without PCI_MSI; q35's _PRT is a table.
+# One TCG thread for all vCPUs: with a thread each, a vCPU may run a stale
+# translation of code the other is live-patching (text_poke_bp's int3,
+# when tcpdump or nftables flips a static key) and the guest dies with
+# "Oops: int3".  The guest still has several CPUs.
 # shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
 qemu=(qemu-system-x86_64 -nodefaults -no-user-config
-	-machine "${SECTUN_QEMU_MACHINE:-q35}" -accel tcg -cpu max -m "$mem"
+	-machine "${SECTUN_QEMU_MACHINE:-q35}" -accel tcg,thread=single -cpu max -m "$mem"
 	-smp "$cpus" -display none -no-reboot
 	-kernel "$image" -initrd "$initrd" -append "$cmdline"
 	-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap)
