@@ -14,13 +14,6 @@
 #include <linux/version.h>
 #include <net/genetlink.h>
 
-/* The unaligned access helpers moved from asm/ to linux/ in 6.12. */
-#if __has_include(<linux/unaligned.h>)
-#include <linux/unaligned.h>
-#else
-#include <asm/unaligned.h>
-#endif
-
 /*
  * 6.12 moved "lockless TX" from the NETIF_F_LLTX feature bit to the
  * dev->lltx private flag.

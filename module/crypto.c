@@ -33,15 +33,16 @@
 #define H_sha512	"hmac(sha512)", 64, 32
 #define H_md5		"hmac(md5)", 16, 12
 
-#define __AUTHENC(_name, _cipher, _enckey, _iv, _block, _hash, _akey, _icv) { \
+#define __AUTHENC(_name, _cipher, _enckey, _iv, _block, _rnd, _hash, _akey, \
+		  _icv) {						    \
 	.name = _name, .kind = SECTUN_ALG_AUTHENC, .proto = IPPROTO_ESP,    \
 	.cipher = _cipher, .hash = _hash, .enc_keylen = _enckey,	    \
 	.auth_keylen = _akey, .icv_len = _icv, .iv_len = _iv,		    \
-	.block = _block, .iv_random = _block > 4,			    \
+	.block = _block, .iv_random = _rnd,				    \
 }
 
-#define AUTHENC(_name, _cipher, _enckey, _iv, _block, _h) \
-	__AUTHENC(_name, _cipher, _enckey, _iv, _block, _h)
+#define AUTHENC(_name, _cipher, _enckey, _iv, _block, _rnd, _h) \
+	__AUTHENC(_name, _cipher, _enckey, _iv, _block, _rnd, _h)
 
 #define __AH(_name, _hash, _akey, _icv) {				\
 	.name = _name, .kind = SECTUN_ALG_HASH, .proto = IPPROTO_AH,	\
@@ -60,32 +61,32 @@ static const struct sectun_alg sectun_algs[] = {
 	AEAD("chacha20poly1305", "rfc7539esp(chacha20,poly1305)", 36, 16),
 	AEAD("aes128gmac", "rfc4543(gcm(aes))", 20, 16),
 	AEAD("aes256gmac", "rfc4543(gcm(aes))", 36, 16),
-	/* name, cipher, cipher key (+ nonce), IV, block, integrity */
-	AUTHENC("aes128-sha1", "cbc(aes)", 16, 16, 16, H_sha1),
-	AUTHENC("aes256-sha1", "cbc(aes)", 32, 16, 16, H_sha1),
-	AUTHENC("aes128ctr-sha1", "rfc3686(ctr(aes))", 20, 8, 4, H_sha1),
-	AUTHENC("aes256ctr-sha1", "rfc3686(ctr(aes))", 36, 8, 4, H_sha1),
-	AUTHENC("null-sha1", "ecb(cipher_null)", 0, 0, 4, H_sha1),
-	AUTHENC("aes128-sha256", "cbc(aes)", 16, 16, 16, H_sha256),
-	AUTHENC("aes256-sha256", "cbc(aes)", 32, 16, 16, H_sha256),
-	AUTHENC("aes128ctr-sha256", "rfc3686(ctr(aes))", 20, 8, 4, H_sha256),
-	AUTHENC("aes256ctr-sha256", "rfc3686(ctr(aes))", 36, 8, 4, H_sha256),
-	AUTHENC("null-sha256", "ecb(cipher_null)", 0, 0, 4, H_sha256),
-	AUTHENC("aes128-sha384", "cbc(aes)", 16, 16, 16, H_sha384),
-	AUTHENC("aes256-sha384", "cbc(aes)", 32, 16, 16, H_sha384),
-	AUTHENC("aes128ctr-sha384", "rfc3686(ctr(aes))", 20, 8, 4, H_sha384),
-	AUTHENC("aes256ctr-sha384", "rfc3686(ctr(aes))", 36, 8, 4, H_sha384),
-	AUTHENC("null-sha384", "ecb(cipher_null)", 0, 0, 4, H_sha384),
-	AUTHENC("aes128-sha512", "cbc(aes)", 16, 16, 16, H_sha512),
-	AUTHENC("aes256-sha512", "cbc(aes)", 32, 16, 16, H_sha512),
-	AUTHENC("aes128ctr-sha512", "rfc3686(ctr(aes))", 20, 8, 4, H_sha512),
-	AUTHENC("aes256ctr-sha512", "rfc3686(ctr(aes))", 36, 8, 4, H_sha512),
-	AUTHENC("null-sha512", "ecb(cipher_null)", 0, 0, 4, H_sha512),
-	AUTHENC("aes128-md5", "cbc(aes)", 16, 16, 16, H_md5),
-	AUTHENC("aes256-md5", "cbc(aes)", 32, 16, 16, H_md5),
-	AUTHENC("aes128ctr-md5", "rfc3686(ctr(aes))", 20, 8, 4, H_md5),
-	AUTHENC("aes256ctr-md5", "rfc3686(ctr(aes))", 36, 8, 4, H_md5),
-	AUTHENC("null-md5", "ecb(cipher_null)", 0, 0, 4, H_md5),
+	/* name, cipher, cipher key (+ nonce), IV, block, random IV, integrity */
+	AUTHENC("aes128-sha1", "cbc(aes)", 16, 16, 16, true, H_sha1),
+	AUTHENC("aes256-sha1", "cbc(aes)", 32, 16, 16, true, H_sha1),
+	AUTHENC("aes128ctr-sha1", "rfc3686(ctr(aes))", 20, 8, 4, false, H_sha1),
+	AUTHENC("aes256ctr-sha1", "rfc3686(ctr(aes))", 36, 8, 4, false, H_sha1),
+	AUTHENC("null-sha1", "ecb(cipher_null)", 0, 0, 4, false, H_sha1),
+	AUTHENC("aes128-sha256", "cbc(aes)", 16, 16, 16, true, H_sha256),
+	AUTHENC("aes256-sha256", "cbc(aes)", 32, 16, 16, true, H_sha256),
+	AUTHENC("aes128ctr-sha256", "rfc3686(ctr(aes))", 20, 8, 4, false, H_sha256),
+	AUTHENC("aes256ctr-sha256", "rfc3686(ctr(aes))", 36, 8, 4, false, H_sha256),
+	AUTHENC("null-sha256", "ecb(cipher_null)", 0, 0, 4, false, H_sha256),
+	AUTHENC("aes128-sha384", "cbc(aes)", 16, 16, 16, true, H_sha384),
+	AUTHENC("aes256-sha384", "cbc(aes)", 32, 16, 16, true, H_sha384),
+	AUTHENC("aes128ctr-sha384", "rfc3686(ctr(aes))", 20, 8, 4, false, H_sha384),
+	AUTHENC("aes256ctr-sha384", "rfc3686(ctr(aes))", 36, 8, 4, false, H_sha384),
+	AUTHENC("null-sha384", "ecb(cipher_null)", 0, 0, 4, false, H_sha384),
+	AUTHENC("aes128-sha512", "cbc(aes)", 16, 16, 16, true, H_sha512),
+	AUTHENC("aes256-sha512", "cbc(aes)", 32, 16, 16, true, H_sha512),
+	AUTHENC("aes128ctr-sha512", "rfc3686(ctr(aes))", 20, 8, 4, false, H_sha512),
+	AUTHENC("aes256ctr-sha512", "rfc3686(ctr(aes))", 36, 8, 4, false, H_sha512),
+	AUTHENC("null-sha512", "ecb(cipher_null)", 0, 0, 4, false, H_sha512),
+	AUTHENC("aes128-md5", "cbc(aes)", 16, 16, 16, true, H_md5),
+	AUTHENC("aes256-md5", "cbc(aes)", 32, 16, 16, true, H_md5),
+	AUTHENC("aes128ctr-md5", "rfc3686(ctr(aes))", 20, 8, 4, false, H_md5),
+	AUTHENC("aes256ctr-md5", "rfc3686(ctr(aes))", 36, 8, 4, false, H_md5),
+	AUTHENC("null-md5", "ecb(cipher_null)", 0, 0, 4, false, H_md5),
 	AH("sha1", H_sha1),
 	AH("sha256", H_sha256),
 	AH("sha384", H_sha384),

@@ -95,8 +95,8 @@ static struct sectun_esp_ctx *sectun_esp_ctx_alloc(struct crypto_aead *aead,
 static void sectun_esp_esn_borrow(struct sectun_esp_ctx *ctx, u8 *ad,
 				  struct ip_esp_hdr *esph, u64 seq)
 {
-	ctx->saved = get_unaligned((__be32 *)ad);
-	put_unaligned(esph->spi, (__be32 *)ad);
+	memcpy(&ctx->saved, ad, sizeof(ctx->saved));
+	memcpy(ad, &esph->spi, sizeof(esph->spi));
 	esph->spi = htonl(upper_32_bits(seq));
 }
 
@@ -104,7 +104,7 @@ static void sectun_esp_esn_restore(struct sectun_esp_ctx *ctx,
 				   struct ip_esp_hdr *esph)
 {
 	esph->spi = htonl(ctx->sa->spi);
-	put_unaligned(ctx->saved, (__be32 *)((u8 *)esph - 4));
+	memcpy((u8 *)esph - sizeof(ctx->saved), &ctx->saved, sizeof(ctx->saved));
 }
 
 static void sectun_esp_xmit_finish(struct sectun_esp_ctx *ctx, int err)
@@ -198,7 +198,7 @@ void sectun_esp_xmit(struct sectun_sa *sa, struct sk_buff *skb,
 	if (alg->iv_random)
 		get_random_bytes(iv, alg->iv_len);
 	else if (alg->iv_len)
-		put_unaligned_be64(seq, iv);
+		memcpy(iv, &(__be64){ cpu_to_be64(seq) }, sizeof(__be64));
 	/* The request's copy: CBC hands back its chaining value in it. */
 	memcpy(esph + 1, iv, alg->iv_len);
 	sectun_tunnel_push(skb, sa->sd->net, outer);
