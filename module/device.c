@@ -266,7 +266,8 @@ static netdev_tx_t sectun_xmit(struct sk_buff *skb, struct net_device *dev)
 	rcu_read_lock();
 	cfg = rcu_dereference(sd->cfg);
 	sa = rcu_dereference(sd->tx_sa);
-	if (likely(sa && cfg->has_remote)) {
+	/* A replaced SA may be on its way out: the packet needs a live one. */
+	if (likely(sa && cfg->has_remote && refcount_inc_not_zero(&sa->refcnt))) {
 		sectun_tunnel_xmit(sd, cfg, sa, skb);
 		rcu_read_unlock();
 		return NETDEV_TX_OK;

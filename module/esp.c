@@ -142,7 +142,7 @@ SECTUN_CRYPTO_DONE(sectun_esp_xmit_done, sectun_esp_xmit_done_fn)
 
 /*
  * Protect the inner packet @skb with @sa and send it under @outer; the
- * caller set the route.  Consumes @skb.
+ * caller set the route.  Consumes @skb and the caller's reference on @sa.
  */
 void sectun_esp_xmit(struct sectun_sa *sa, struct sk_buff *skb,
 		     const struct sectun_outer *outer)
@@ -216,12 +216,10 @@ void sectun_esp_xmit(struct sectun_sa *sa, struct sk_buff *skb,
 	err = skb_to_sgvec(skb, sg, ad - skb->data,
 			   assoclen + elen + alg->icv_len);
 	if (unlikely(err < 0)) {
-		sectun_sa_hold(sa);
 		sectun_esp_xmit_finish(ctx, err);
 		return;
 	}
 
-	sectun_sa_hold(sa);
 	aead_request_set_callback(req, 0, sectun_esp_xmit_done, ctx);
 	aead_request_set_crypt(req, sg, sg, elen, iv);
 	aead_request_set_ad(req, assoclen);
@@ -236,6 +234,7 @@ error:
 	DEV_STATS_INC(dev, tx_errors);
 drop:
 	kfree_skb(skb);
+	sectun_sa_put(sa);
 }
 
 static void sectun_esp_rcv_finish(struct sectun_esp_ctx *ctx, int err)

@@ -96,38 +96,44 @@ static unsigned int sectun_xfrm_max_inner(const struct sectun_sa *sa,
 	return sectun_esp_max_inner(sa, space);
 }
 
+enum sectun_pmtu {
+	SECTUN_PMTU_FITS,
+	SECTUN_PMTU_FRAGMENT,	/* too big, may be: fragment the outer packet */
+	SECTUN_PMTU_REFUSED,	/* too big, may not be: the sender was told */
+};
+
 /*
  * Does the protected packet fit the path?  If not and the inner packet
  * may not be fragmented, tell its sender the MTU that would fit, as a
- * router would, and return false.  Otherwise the outer packet is
- * fragmented on the way out.
+ * router would.
  */
-static bool sectun_tunnel_pmtu(struct sk_buff *skb, struct sectun_sa *sa,
-			       struct dst_entry *dst, sa_family_t family,
-			       __be16 df)
+static enum sectun_pmtu sectun_tunnel_pmtu(struct sk_buff *skb,
+					   struct sectun_sa *sa,
+					   struct dst_entry *dst,
+					   sa_family_t family, __be16 df)
 {
 	unsigned int hlen = sectun_tunnel_hlen(family);
 	unsigned int pmtu = dst_mtu(dst), mtu;
 
 	if (likely(hlen + sectun_xfrm_len(sa, skb->len) <= pmtu))
-		return true;
+		return SECTUN_PMTU_FITS;
 
 	mtu = pmtu > hlen ? sectun_xfrm_max_inner(sa, pmtu - hlen) : 0;
 	if (skb->protocol == htons(ETH_P_IP)) {
 		if (!df)
-			return true;
+			return SECTUN_PMTU_FRAGMENT;
 		mtu = max(mtu, 68U);
 		skb_dst_update_pmtu_no_confirm(skb, mtu);
 		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
 			      htonl(mtu));
-		return false;
+		return SECTUN_PMTU_REFUSED;
 	}
 	/* IPv6 may not go below 1280: fragment the outer packet instead. */
 	if (mtu < IPV6_MIN_MTU)
-		return true;
+		return SECTUN_PMTU_FRAGMENT;
 	skb_dst_update_pmtu_no_confirm(skb, mtu);
 	icmpv6_ndo_send(skb, ICMPV6_PKT_TOOBIG, 0, mtu);
-	return false;
+	return SECTUN_PMTU_REFUSED;
 }
 
 /*
@@ -177,12 +183,16 @@ static void sectun_tx_error(struct net_device *dev, struct sk_buff *skb)
 	kfree_skb(skb);
 }
 
-/* Encapsulate and send @skb with @sa; under RCU, consumes @skb. */
+/*
+ * Encapsulate and send @skb with @sa; under RCU, consumes @skb and the
+ * caller's reference on @sa.
+ */
 void sectun_tunnel_xmit(struct sectun_dev *sd, const struct sectun_cfg *cfg,
 			struct sectun_sa *sa, struct sk_buff *skb)
 {
 	struct net_device *dev = sd->dev;
 	struct sectun_outer outer;
+	enum sectun_pmtu fit;
 	struct dst_entry *dst;
 	__be16 inner_df;
 
@@ -201,21 +211,25 @@ void sectun_tunnel_xmit(struct sectun_dev *sd, const struct sectun_cfg *cfg,
 
 	sectun_outer_fields(skb, cfg, &outer, &inner_df);
 	/* "df set" refuses what does not fit, even if the inner allows it. */
-	if (!sectun_tunnel_pmtu(skb, sa, dst, cfg->family,
-				inner_df | outer.df)) {
+	fit = sectun_tunnel_pmtu(skb, sa, dst, cfg->family,
+				 inner_df | outer.df);
+	if (fit == SECTUN_PMTU_REFUSED) {
 		dst_release(dst);
 		goto err;
 	}
 
 	skb_scrub_packet(skb, !net_eq(sd->net, dev_net(dev)));
 	skb_dst_set(skb, dst);
-	/* The check above applied the path MTU; fragment what still exceeds. */
-	skb->ignore_df = !outer.df;
+	/* The path MTU is applied above: what is sent anyway may fragment. */
+	if (fit == SECTUN_PMTU_FRAGMENT)
+		outer.df = 0;
+	skb->ignore_df = fit == SECTUN_PMTU_FRAGMENT;
 	sectun_esp_xmit(sa, skb, &outer);
 	return;
 
 err:
 	sectun_tx_error(dev, skb);
+	sectun_sa_put(sa);
 }
 
 /*
