@@ -20,12 +20,18 @@ while [ $# -gt 0 ]; do
 done
 
 "$VM_DIR/deps.sh"
+# Sets release, kind, image and kdir.
+release='' kdir=''
 eval "$("$VM_DIR/run-vm.sh" --kernel "$KERNEL" --print-kernel)"
-# shellcheck disable=SC2154 # release and kdir come from --print-kernel
 echo "== building sectun for $release"
 make -s -C "$TOP" module KDIR="$kdir" BUILDDIR="$TOP/.build/$release"
 make -s -C "$TOP" tool
 echo "== booting $release under QEMU (TCG, about 10 s)"
 cd "$TOP"
+# The guest writes to a serial port and cannot tell whether we are on a
+# terminal; tell it, so that logs get no escape sequences.
+if [ -t 1 ]; then
+	export SECTUN_DEMO_COLOR=1
+fi
 exec "$VM_DIR/run-vm.sh" --kernel "$release" --timeout 300 -- \
 	"$VM_DIR/demo-guest.sh" 0<&-
