@@ -173,9 +173,11 @@ add_sa router-b in $SPI_AB a-to-b
 heading "Traffic: ping lan-a -> lan-b (WAN captured meanwhile)"
 # Everything on the WAN while the ping runs; tcpdump reads it back below.
 # Written to a file rather than shown live, so that the capture and the
-# ping's output do not interleave.
-ip netns exec router-a tcpdump -n -U -i wan0 -w "$WORK/wan.pcap" \
-	2>"$WORK/tcpdump.err" &
+# ping's output do not interleave.  --immediate-mode: libpcap otherwise
+# hands packets over in blocks, and those still in the ring when tcpdump
+# is stopped never reach the file.
+ip netns exec router-a tcpdump -n -U --immediate-mode -i wan0 \
+	-w "$WORK/wan.pcap" 2>"$WORK/tcpdump.err" &
 tcpdump_pid=$!
 wait_for 20 grep -q "listening on" "$WORK/tcpdump.err" ||
 	echo "demo: tcpdump did not start: $(cat "$WORK/tcpdump.err")" >&2
@@ -235,6 +237,7 @@ echo "captured during the ping: $esp ESP packets" \
 [ "$spi_ab" -ge "$PINGS" ] && [ "$spi_ba" -ge "$PINGS" ] ||
 	failures+=("fewer than $PINGS ESP packets each way on the WAN")
 if [ "$clear" -ne 0 ]; then
+	echo "not ESP on the WAN (first 5):"
 	tcpdump -n -r "$WORK/wan.pcap" -c 5 'not esp and not arp' 2>/dev/null
 	failures+=("packets other than ESP on the WAN")
 fi
