@@ -6,9 +6,11 @@
  * Padding lengths are checked against known values written out by hand,
  * then exhaustively against a reference that counts up one byte at a time
  * until the trailer is aligned, sharing no arithmetic shortcut with the
- * implementation.  Fill and check are run over every pad length in buffers
- * of exactly that size, so that the address sanitizer sees any access past
- * the end, and every single-byte corruption must be refused.
+ * implementation; so are how much payload fits in a given space and which
+ * encrypted lengths a receiver accepts, by trying every payload length.
+ * Fill and check are run over every pad length in buffers of exactly that
+ * size, so that the address sanitizer sees any access past the end, and
+ * every single-byte corruption must be refused.
  */
 #include <limits.h>
 #include <stdarg.h>
@@ -246,6 +248,112 @@ static void test_wrap(void)
 	case_end("pad: lengths up to 2^32 - 1 (len + 2 wraps) match the reference");
 }
 
+/* ---- how much payload fits, which encrypted lengths are possible ---- */
+
+/* Bytes the minimal padding and the trailer make of @len bytes of payload. */
+static unsigned long long ref_elen(unsigned int len, unsigned int block)
+{
+	return (unsigned long long)len + ref_padlen(len, block) + 2;
+}
+
+/*
+ * The reference: try every payload length that could fit and keep the
+ * largest that does; 0 when none does (pad.h's convention).
+ */
+static unsigned int ref_max_payload(unsigned int space, unsigned int block)
+{
+	unsigned int len, best = 0;
+
+	for (len = 0; len <= space; len++)
+		if (ref_elen(len, block) <= space)
+			best = len;
+	return best;
+}
+
+static const unsigned int all_blocks[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256 };
+
+static void test_max_payload(void)
+{
+	unsigned int i, space, got, want;
+
+	case_begin();
+	if (SECTUN_ESP_TRAILER != 2)
+		diag("SECTUN_ESP_TRAILER is %d, RFC 4303 says 2",
+		     SECTUN_ESP_TRAILER);
+	/* A 1400-byte space, AES-GCM: 1398 bytes, padded by 2 to 1400. */
+	if (sectun_esp_max_payload(1400, 1) != 1398)
+		diag("max_payload(1400, 1) = %u, expected 1398",
+		     sectun_esp_max_payload(1400, 1));
+	/* AES-CBC: 1392 = 87 blocks, so 1390 bytes with no padding. */
+	if (sectun_esp_max_payload(1400, 16) != 1390)
+		diag("max_payload(1400, 16) = %u, expected 1390",
+		     sectun_esp_max_payload(1400, 16));
+	for (i = 0; i < ARRAY_SIZE(all_blocks); i++) {
+		unsigned int block = all_blocks[i];
+
+		for (space = 0; space <= LEN_MAX; space++) {
+			got = sectun_esp_max_payload(space, block);
+			want = ref_max_payload(space, block);
+			if (got != want)
+				diag("max_payload(space %u, block %u) = %u, reference %u",
+				     space, block, got, want);
+		}
+		/*
+		 * Near 2^32 the reference would loop for ever: check that
+		 * the answer fits and one byte more would not.
+		 */
+		for (space = UINT_MAX; space >= UINT_MAX - 2 * 256; space--) {
+			got = sectun_esp_max_payload(space, block);
+			if (ref_elen(got, block) > space ||
+			    ref_elen(got + 1, block) <= space)
+				diag("max_payload(space %u, block %u) = %u: not the largest fit",
+				     space, block, got);
+		}
+	}
+	case_end("pad: max_payload is the largest fit, every block, space 0..%u and near 2^32",
+		 LEN_MAX);
+}
+
+static void test_len_valid(void)
+{
+	unsigned int i, elen, len;
+
+	case_begin();
+	for (i = 0; i < ARRAY_SIZE(all_blocks); i++) {
+		unsigned int block = all_blocks[i];
+
+		/*
+		 * Valid exactly when some payload, minimally padded, makes
+		 * that many bytes: more padding (up to 255 bytes, for
+		 * traffic flow confidentiality) only adds whole alignment
+		 * units, which yields the same set of lengths.
+		 */
+		for (elen = 0; elen <= LEN_MAX; elen++) {
+			bool want = false, got;
+
+			for (len = 0; len <= elen && !want; len++)
+				want = ref_elen(len, block) == elen;
+			got = sectun_esp_len_valid(elen, block);
+			if (got != want)
+				diag("len_valid(%u, block %u) = %d, expected %d",
+				     elen, block, got, want);
+		}
+		/* What the sender builds, the receiver takes. */
+		for (len = 0; len <= LEN_MAX; len++) {
+			elen = len + sectun_esp_padlen(len, block) + 2;
+			if (!sectun_esp_len_valid(elen, block))
+				diag("payload %u, block %u: elen %u refused",
+				     len, block, elen);
+		}
+		if (sectun_esp_len_valid(UINT_MAX, block))
+			diag("len_valid(2^32 - 1, block %u) is true", block);
+		if (!sectun_esp_len_valid(UINT_MAX - 255, block))
+			diag("len_valid(2^32 - 256, block %u) is false", block);
+	}
+	case_end("pad: len_valid accepts exactly what senders build, every block, 0..%u",
+		 LEN_MAX);
+}
+
 /* ---- fill and check ---- */
 
 static void test_fill(void)
@@ -438,17 +546,18 @@ static void test_corruption(void)
 
 int main(void)
 {
-	static const unsigned int blocks[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256 };
-	unsigned int i, planned = 2 + ARRAY_SIZE(blocks) + 6;
+	unsigned int i, planned = 2 + ARRAY_SIZE(all_blocks) + 8;
 
 	/* Line-buffered: a crash must not lose the cases already reported. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n1..%u\n", planned);
 
 	test_known();
-	for (i = 0; i < ARRAY_SIZE(blocks); i++)
-		test_exhaustive(blocks[i]);
+	for (i = 0; i < ARRAY_SIZE(all_blocks); i++)
+		test_exhaustive(all_blocks[i]);
 	test_wrap();
+	test_max_payload();
+	test_len_valid();
 	test_fill();
 	test_fill_bounds();
 	test_round_trip();
