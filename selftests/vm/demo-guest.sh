@@ -44,9 +44,11 @@ fi
 failures=()
 start=$SECONDS
 
+# Seconds since the guest started the demo, so a slow step shows.
 heading()
 {
-	printf '\n%s== %s%s\n' "$BOLD" "$*" "$OFF"
+	printf '\n%s== %s%s %s[%d s]%s\n' "$BOLD" "$*" "$OFF" "$DIM" \
+		$((SECONDS - start)) "$OFF"
 }
 
 # on NS COMMAND...: show the command as typed at NS's prompt, then run it
