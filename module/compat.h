@@ -73,4 +73,12 @@ static void name(struct crypto_async_request *req, int err)		\
 }
 #endif
 
+/*
+ * Before 6.3, cryptd handed the caller's own AEAD request to the inner
+ * algorithm, and every new cryptd(aead) instance failed its self-test with
+ * a WARNING: force_async cannot work there.
+ */
+#define SECTUN_COMPAT_CRYPTD_AEAD \
+	(KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE)
+
 #endif /* _SECTUN_COMPAT_H */

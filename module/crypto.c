@@ -115,6 +115,16 @@ module_param(force_async, bool, 0444);
 MODULE_PARM_DESC(force_async,
 		 "Run every ESP transform asynchronously through cryptd (testing)");
 
+/* Module parameters that cannot work on this kernel refuse the load. */
+int sectun_crypto_init(void)
+{
+	if (force_async && !SECTUN_COMPAT_CRYPTD_AEAD) {
+		pr_err("force_async needs Linux 6.3 or later (cryptd AEAD)\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static struct crypto_aead *sectun_aead_alloc(const char *name,
 					     struct netlink_ext_ack *extack)
 {

@@ -37,6 +37,7 @@ struct sectun_alg {
 	bool iv_random;
 };
 
+int sectun_crypto_init(void);
 const struct sectun_alg *sectun_alg_find(const char *name, u8 proto);
 
 static inline unsigned int sectun_alg_keylen(const struct sectun_alg *alg)

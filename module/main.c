@@ -11,6 +11,7 @@
 #include <net/net_namespace.h>
 #include <net/rtnetlink.h>
 
+#include "crypto.h"
 #include "objcount.h"
 #include "sa.h"
 #include "sectun.h"
@@ -50,6 +51,10 @@ static struct pernet_operations sectun_net_ops = {
 static int __init sectun_init(void)
 {
 	int err;
+
+	err = sectun_crypto_init();
+	if (err)
+		return err;
 
 	err = sectun_sa_init();
 	if (err)

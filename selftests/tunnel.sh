@@ -213,8 +213,11 @@ test_route_loop()
 # Every transform through cryptd: completions from a workqueue, ESN on.
 test_async_crypto()
 {
-	local n=200
+	local n=200 ver
 
+	ver=$(uname -r | awk -F. '{print $1 * 1000 + $2}')
+	[ "$ver" -ge 6003 ] ||
+		skip "cryptd AEAD instances fail their self-test before Linux 6.3"
 	wait_for 30 unload_module || fail "cannot unload sectun"
 	load_crypto_drivers
 	if [ -n "${SECTUN_KO:-}" ]; then
