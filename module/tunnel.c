@@ -387,9 +387,11 @@ void sectun_tunnel_rcv(struct sectun_sa *sa, struct sk_buff *skb, u8 nexthdr,
 	skb_scrub_packet(skb, !net_eq(sd->net, dev_net(dev)));
 	skb->dev = dev;
 	skb->pkt_type = PACKET_HOST;
-	/* The ICV covered every byte: the inner checksums need no check. */
-	skb->ip_summed = CHECKSUM_UNNECESSARY;
-	skb->csum_level = ~0;
+	/*
+	 * The ICV proves who sent the bytes, not that the inner sender's
+	 * checksums were right: they stay end to end, as with native ESP.
+	 */
+	skb->ip_summed = CHECKSUM_NONE;
 
 	sectun_sa_count(sa, skb->len);
 	len = skb->len;
