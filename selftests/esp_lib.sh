@@ -24,7 +24,7 @@ in4() { echo "10.9.${2:-0}.$([ "$1" = a ] && echo 1 || echo 2)"; }
 in6() { echo "fd00:9:${2:-0}::$([ "$1" = a ] && echo 1 || echo 2)"; }
 
 # esp_alg ALG: split a sectun ESP algorithm name into
-#	ALG_ENC		gcm | cbc | ctr | null
+#	ALG_ENC		gcm | chacha | cbc | ctr | null
 #	ALG_ENC_KEYLEN	bytes of KEYMAT for encryption (with salt or nonce)
 #	ALG_IV		bytes of IV on the wire
 #	ALG_ICV		bytes of ICV
@@ -42,6 +42,11 @@ esp_alg()
 		ALG_ENC_KEYLEN=$((${alg:3:3} / 8 + 4))
 		ALG_IV=8
 		ALG_ICV=${alg#aes???gcm}
+		ALG_KEYLEN=$ALG_ENC_KEYLEN
+		return 0
+		;;
+	chacha20poly1305)
+		ALG_ENC=chacha ALG_ENC_KEYLEN=36 ALG_IV=8 ALG_ICV=16
 		ALG_KEYLEN=$ALG_ENC_KEYLEN
 		return 0
 		;;
@@ -99,6 +104,10 @@ esp_xfrm_algo()
 	case $ALG_ENC in
 	gcm)
 		echo "aead \"rfc4106(gcm(aes))\" 0x$key $((8 * ALG_ICV))"
+		return 0
+		;;
+	chacha)
+		echo "aead \"rfc7539esp(chacha20,poly1305)\" 0x$key 128"
 		return 0
 		;;
 	cbc) echo -n "enc \"cbc(aes)\" 0x$ekey " ;;
