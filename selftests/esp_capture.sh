@@ -107,7 +107,7 @@ esp_sa_line()
 capture()
 {
 	local kind=$1 i n name alg fam kab kba la ra ospi ispi dump pid
-	local dsts=() names=() spis=() lost= line
+	local dsts=() names=() spis=() lost='' line
 
 	shift
 	out_dir

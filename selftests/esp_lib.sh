@@ -35,7 +35,7 @@ esp_alg()
 {
 	local alg=$1 enc hash
 
-	ALG_HASH= ALG_AUTH_KEYLEN=0
+	ALG_HASH='' ALG_AUTH_KEYLEN=0
 	case $alg in
 	aes128gcm8 | aes128gcm12 | aes128gcm16 | aes256gcm8 | aes256gcm12 | aes256gcm16)
 		ALG_ENC=gcm
@@ -167,19 +167,19 @@ esp_inner()
 # to ESP_ST_BATCH_<NS> (esp_sectun_sa).
 esp_sectun_tunnel()
 {
-	local n=$1 i=$2 fam=$3 local remote lines
+	local n=$1 i=$2 fam=$3 here there lines
 
-	read -r local remote <<<"$(esp_endpoints "$n" "$fam")"
+	read -r here there <<<"$(esp_endpoints "$n" "$fam")"
 	lines="link add st$i type sectun
 $(esp_inner "$n" "st$i" "$i")
 "
 	if [ "$n" = a ]; then
 		ESP_IP_BATCH_A+=$lines
-		ESP_ST_BATCH_A+="set st$i local $local remote $remote
+		ESP_ST_BATCH_A+="set st$i local $here remote $there
 "
 	else
 		ESP_IP_BATCH_B+=$lines
-		ESP_ST_BATCH_B+="set st$i local $local remote $remote
+		ESP_ST_BATCH_B+="set st$i local $here remote $there
 "
 	fi
 }
@@ -203,17 +203,17 @@ esp_sectun_sa()
 esp_native_tunnel()
 {
 	local n=$1 i=$2 fam=$3 alg=$4 ospi=$5 okey=$6 ispi=$7 ikey=$8
-	local local remote id=$(($2 + 1)) any lines
+	local here there id=$(($2 + 1)) any lines
 
-	read -r local remote <<<"$(esp_endpoints "$n" "$fam")"
+	read -r here there <<<"$(esp_endpoints "$n" "$fam")"
 	# af-unspec: one state carries both inner families.
 	lines="link add st$i type xfrm if_id $id
-xfrm state add src $local dst $remote proto esp spi $ospi mode tunnel if_id $id flag af-unspec $(esp_xfrm_algo "$alg" "$okey")
-xfrm state add src $remote dst $local proto esp spi $ispi mode tunnel if_id $id flag af-unspec $(esp_xfrm_algo "$alg" "$ikey")
+xfrm state add src $here dst $there proto esp spi $ospi mode tunnel if_id $id flag af-unspec $(esp_xfrm_algo "$alg" "$okey")
+xfrm state add src $there dst $here proto esp spi $ispi mode tunnel if_id $id flag af-unspec $(esp_xfrm_algo "$alg" "$ikey")
 "
 	for any in 0.0.0.0/0 ::/0; do
-		lines+="xfrm policy add src $any dst $any dir out if_id $id tmpl src $local dst $remote proto esp mode tunnel
-xfrm policy add src $any dst $any dir in if_id $id tmpl src $remote dst $local proto esp mode tunnel
+		lines+="xfrm policy add src $any dst $any dir out if_id $id tmpl src $here dst $there proto esp mode tunnel
+xfrm policy add src $any dst $any dir in if_id $id tmpl src $there dst $here proto esp mode tunnel
 "
 	done
 	lines+="$(esp_inner "$n" "st$i" "$i")

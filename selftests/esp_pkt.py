@@ -21,7 +21,6 @@ As a module (esp_neg.sh's per-case scripts import it):
                   the outer IP header
 """
 
-import hashlib
 import hmac
 import os
 import select
