@@ -403,6 +403,12 @@ done
 
 # ------------------------------------------------------------------ guests
 
+# esp_capture.sh's captures are checked on the host after each kernel.
+want_tshark=0
+for s in "${scripts[@]}"; do
+	[[ ${s##*/} == esp_capture.sh ]] && want_tshark=1
+done
+
 # State of the guest output parser, per script index i of the scripts array.
 declare -a S_STATE=() S_RC=() S_SECS=()
 kml_state= # "", ok or fail
@@ -514,7 +520,7 @@ boot_guest() {
 	done < <(
 		cd "$top" &&
 			"$vm/run-vm.sh" --kernel "$spec" --timeout "$vm_to" --console-log "$console" \
-				--append "log_buf_len=4M loglevel=5" -- \
+				--append "log_buf_len=4M loglevel=5" --out-dir "$out_dir" -- \
 				env SECTUN_KO="$top/.build/$rel/sectun.ko" SECTUN_TOOL="$top/tools/sectun" \
 				SECTUN_TIER="$tier" SECTUN_KERNEL_KIND="$kind" \
 				SECTUN_YNL_DIR="$ynl_dir" \
@@ -580,12 +586,31 @@ for ((k = 0; k < ${#K_REL[@]}; k++)); do
 	S_STATE=() S_RC=() S_SECS=()
 	: >"$work/kmemleak"
 	rm -f "$work"/out.* "$work"/klog.* "$work"/rmmod.*
+	# The guests' writable share (run-vm.sh --out-dir): captures for
+	# the host-side checks below.
+	out_dir=$work/out-$rel
+	rm -rf "$out_dir" && mkdir -p "$out_dir"
 	next_first=0 boot=1
 	while ((next_first < ${#scripts[@]})); do
 		boot_guest "$next_first" "$boot"
 		(($? == 2)) && break
 		boot=$((boot + 1))
 	done
+	if ((want_tshark)); then
+		# esp_capture.sh left pcaps and keys: decode them with tshark
+		# now that the guest is gone.  Without its manifest this fails
+		# too, so a capture that never happened cannot pass.
+		diag "$rel: decoding the ESP captures with tshark"
+		rc=0
+		timeout 900 "$here/tshark_check.sh" "$out_dir" </dev/null \
+			>"$work/tshark.out" 2>&1 || rc=$?
+		if ! fold "$rel tshark_check.sh:" "$rc" "$work/tshark.out"; then
+			rm -rf "$logs/captures-$rel"
+			cp -r "$out_dir" "$logs/captures-$rel" &&
+				diag "$rel: captures and keys kept in $logs/captures-$rel"
+		fi
+	fi
+	rm -rf "$out_dir"
 	if [[ $kind == debug || -n $kml_state ]]; then
 		if [[ $kml_state == ok ]]; then
 			case_line ok "$rel: kmemleak"

@@ -9,6 +9,9 @@
 #   sectun.run=DIR   host directory written by run-vm.sh; DIR/cmd is a bash
 #                    script that cds and execs the command
 #   sectun.shell=1   interactive shell on the console instead of DIR/cmd
+#   sectun.out=1     run-vm.sh --out-dir: mount the writable 9p share
+#                    "sectun_out" on /run/sectun-out and export that path
+#                    as SECTUN_OUT_DIR
 #
 # Serial ports: ttyS0 kernel console, ttyS1 the command's stdout+stderr,
 # ttyS2 one line "SECTUN-EXIT <status>" once ttyS1 is drained.  The status
@@ -25,12 +28,13 @@ export TERM="${TERM:-vt100}"
 bb=/bin/busybox
 [ -x "$bb" ] || bb=
 
-run='' shell=0
+run='' shell=0 out=0
 # shellcheck disable=SC2013 # words, not lines
 for w in $($bb cat /proc/cmdline); do
 	case "$w" in
 	sectun.run=*) run=${w#*=} ;;
 	sectun.shell=1) shell=1 ;;
+	sectun.out=1) out=1 ;;
 	esac
 done
 
@@ -57,6 +61,18 @@ $bb ifconfig lo up 2>/dev/null || ip link set lo up 2>/dev/null
 # Raw ports: no \n -> \r\n translation of the command's output.
 $bb stty -F /dev/ttyS1 raw -echo 2>/dev/null
 $bb stty -F /dev/ttyS2 raw -echo 2>/dev/null
+
+# Tests that need the share check SECTUN_OUT_DIR: leave it unset when the
+# mount failed, and say why on the command's output.
+if [ "$out" = 1 ]; then
+	$bb mkdir -p /run/sectun-out
+	if $bb mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 \
+		sectun_out /run/sectun-out 2>/dev/ttyS0; then
+		export SECTUN_OUT_DIR=/run/sectun-out
+	else
+		echo "guest-init: mounting the out-dir share failed" >/dev/ttyS1
+	fi
+fi
 
 if [ "$shell" = 1 ]; then
 	cd "$($bb cat "$run/cwd" 2>/dev/null || echo /)" 2>/dev/null || cd /
