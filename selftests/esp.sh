@@ -21,6 +21,7 @@
 # Python process per transfer and parses with shell builtins.
 
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/esp_lib.sh"
 require_root
 
 # Key files are private (the tool warns about readable ones).
@@ -72,52 +73,14 @@ alg_keylen()
 }
 
 # native_alg NAME HEX: the `ip xfrm state` algorithm words (ip -b syntax)
-# for a sectun algorithm and its KEYMAT; fails when the name is unknown or
-# the KEYMAT is not exactly as long as that algorithm needs.  The mapping
-# is the RFCs': AEAD keys carry their 4-byte salt, CTR its 4-byte nonce,
-# and the KEYMAT is encryption key then integrity key (RFC 7296 2.17).
+# for a sectun algorithm and its KEYMAT (esp_lib.sh's table); fails when
+# the name is unknown or the KEYMAT is not exactly as long as it needs.
 native_alg()
 {
-	local name=$1 hex=$2 ek hk trunc cipher enc
-
-	case $name in
-	aes128gcm16 | aes128gcm12 | aes128gcm8 | aes256gcm16 | aes256gcm12 | aes256gcm8)
-		[ ${#hex} -eq $((2 * (${name:3:3} / 8 + 4))) ] || return 1
-		echo "aead rfc4106(gcm(aes)) 0x$hex $((${name##*gcm} * 8))"
-		return
-		;;
-	chacha20poly1305)
-		[ ${#hex} -eq 72 ] || return 1
-		echo "aead rfc7539esp(chacha20,poly1305) 0x$hex 128"
-		return
-		;;
-	aes128gmac | aes256gmac)
-		[ ${#hex} -eq $((2 * (${name:3:3} / 8 + 4))) ] || return 1
-		echo "aead rfc4543(gcm(aes)) 0x$hex 128"
-		return
-		;;
-	esac
-	# ENC-INTEG: HMAC keys as long as the hash, ICVs truncated as RFC
-	# 2404 (SHA-1), RFC 4868 (SHA-2) and RFC 2403 (MD5) say.
-	case ${name#*-} in
-	sha1) hk=20 trunc=96 ;;
-	sha256) hk=32 trunc=128 ;;
-	sha384) hk=48 trunc=192 ;;
-	sha512) hk=64 trunc=256 ;;
-	md5) hk=16 trunc=96 ;;
-	*) return 1 ;;
-	esac
-	case ${name%%-*} in
-	aes128) ek=16 cipher="cbc(aes)" ;;
-	aes256) ek=32 cipher="cbc(aes)" ;;
-	aes128ctr) ek=20 cipher="rfc3686(ctr(aes))" ;;
-	aes256ctr) ek=36 cipher="rfc3686(ctr(aes))" ;;
-	null) ek=0 cipher="ecb(cipher_null)" ;;
-	*) return 1 ;;
-	esac
-	[ ${#hex} -eq $((2 * (ek + hk))) ] || return 1
-	enc=${hex:0:$((2 * ek))}
-	echo "enc $cipher ${enc:+0x}${enc:-''} auth-trunc hmac(${name#*-}) 0x${hex:$((2 * ek))} $trunc"
+	(esp_alg "$1" >/dev/null 2>&1) || return 1
+	esp_alg "$1"
+	[ ${#2} -eq $((2 * ALG_KEYLEN)) ] || return 1
+	esp_xfrm_algo "$1" "$2"
 }
 
 # new_keys LEN DIR...: a random LEN-byte key per direction (ab, ba, ...),

@@ -24,7 +24,7 @@ in4() { echo "10.9.${2:-0}.$([ "$1" = a ] && echo 1 || echo 2)"; }
 in6() { echo "fd00:9:${2:-0}::$([ "$1" = a ] && echo 1 || echo 2)"; }
 
 # esp_alg ALG: split a sectun ESP algorithm name into
-#	ALG_ENC		gcm | chacha | cbc | ctr | null
+#	ALG_ENC		gcm | chacha | gmac | cbc | ctr | null
 #	ALG_ENC_KEYLEN	bytes of KEYMAT for encryption (with salt or nonce)
 #	ALG_IV		bytes of IV on the wire
 #	ALG_ICV		bytes of ICV
@@ -47,6 +47,12 @@ esp_alg()
 		;;
 	chacha20poly1305)
 		ALG_ENC=chacha ALG_ENC_KEYLEN=36 ALG_IV=8 ALG_ICV=16
+		ALG_KEYLEN=$ALG_ENC_KEYLEN
+		return 0
+		;;
+	aes128gmac | aes256gmac)
+		ALG_ENC=gmac ALG_ENC_KEYLEN=$((${alg:3:3} / 8 + 4))
+		ALG_IV=8 ALG_ICV=16
 		ALG_KEYLEN=$ALG_ENC_KEYLEN
 		return 0
 		;;
@@ -108,6 +114,10 @@ esp_xfrm_algo()
 		;;
 	chacha)
 		echo "aead \"rfc7539esp(chacha20,poly1305)\" 0x$key 128"
+		return 0
+		;;
+	gmac)
+		echo "aead \"rfc4543(gcm(aes))\" 0x$key 128"
 		return 0
 		;;
 	cbc) echo -n "enc \"cbc(aes)\" 0x$ekey " ;;
