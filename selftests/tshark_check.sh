@@ -14,8 +14,10 @@
 #   * has an ICV tshark verified (esp.icv_good),
 #   * decrypts to next header 4 or 41, and to an inner IPv4 or IPv6 packet
 #     matching it,
-#   * follows the previous frame of its SPI by one sequence number
-#     (tshark's sequence analysis),
+#   * carries a sequence number no other frame of its SPI carries, the
+#     numbers of each SPI together leaving no gap (the order on the wire
+#     is free: packets sent from two CPUs may overtake each other between
+#     taking their numbers and reaching the wire, within the replay window),
 # and at least MIN_FRAMES inner packets are ICMP echo requests or replies
 # (decryption produced the traffic that was sent, not just any header).
 
@@ -101,8 +103,14 @@ check() {
 			bad("next header " (nh < 0 ? "missing" : nh) ", not 4 or 41")
 		else if ((nh == 4 && inner != "ip") || (nh == 41 && inner != "ipv6"))
 			bad("next header " nh " but the payload decodes as \"" inner "\" (" $6 ")")
-		else if ($9 != "")
-			bad("sequence number out of order")
+		sq = num($3)
+		if (($2, sq) in seen)
+			bad("sequence number sent twice")
+		seen[$2, sq] = 1
+		if (!($2 in lo) || sq < lo[$2])
+			lo[$2] = sq
+		if (!($2 in hi) || sq > hi[$2])
+			hi[$2] = sq
 		if ($7 ~ /^(0|8)$/ || $8 ~ /^(128|129)$/)
 			echo++
 	}
@@ -110,7 +118,9 @@ check() {
 		nspi = 0
 		for (s in spis) {
 			nspi++
-			printf "spi %s: %d frames\n", s, spis[s]
+			printf "spi %s: %d frames, sequence numbers %d..%d\n", s, spis[s], lo[s], hi[s]
+			if (hi[s] - lo[s] + 1 != spis[s])
+				{ printf "spi %s: sequence numbers missing\n", s; nbad++ }
 		}
 		printf "%d frames, %d with an inner echo request or reply, %d bad\n", n, echo, nbad
 		if (nbad > 10)
