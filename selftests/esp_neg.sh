@@ -299,23 +299,8 @@ test_inner()
 # is loaded with force_async=1 for this case only.
 test_async()
 {
-	local v
-
-	# Before 6.3, cryptd hands the caller's AEAD request itself to the
-	# inner algorithm and changes its tfm and completion: the crypto
-	# self-test of every new cryptd(aead) instance fails with a WARNING
-	# (seen on 6.1.0-56 through AF_ALG alone, without sectun).
-	IFS=.- read -r -a v <<<"$(uname -r)"
-	[ $((v[0] * 1000 + v[1])) -ge 6003 ] ||
-		skip "cryptd AEAD fails its self-test before Linux 6.3"
 	trap 'cleanup_netns; wait_for 30 unload_module' EXIT
-	wait_for 30 unload_module || fail "cannot unload sectun"
-	load_crypto_drivers
-	if [ -n "${SECTUN_KO:-}" ]; then
-		insmod "$SECTUN_KO" force_async=1
-	else
-		modprobe sectun force_async=1
-	fi
+	load_module_async
 	expect_eq "$(cat /sys/module/sectun/parameters/force_async)" Y "force_async"
 	setup aes128gcm16 4 late
 	craft <<-'PY'

@@ -108,6 +108,26 @@ unload_module()
 	rmmod sectun
 }
 
+# Reload sectun with force_async=1: every ESP transform through cryptd.
+# Before 6.3 cryptd handed the caller's own AEAD request to the inner
+# algorithm and every new cryptd(aead) instance fails its self-test with a
+# WARNING (the module refuses the parameter there): the case is skipped.
+load_module_async()
+{
+	local v
+
+	IFS=.- read -r -a v <<<"$(uname -r)"
+	[ $((v[0] * 1000 + v[1])) -ge 6003 ] ||
+		skip "cryptd AEAD instances fail their self-test before Linux 6.3"
+	wait_for 30 unload_module || fail "cannot unload sectun"
+	load_crypto_drivers
+	if [ -n "${SECTUN_KO:-}" ]; then
+		insmod "$SECTUN_KO" force_async=1
+	else
+		modprobe sectun force_async=1
+	fi
+}
+
 # netns NAME: a fresh namespace named $NS_PREFIX-NAME with lo up.
 netns_add()
 {

@@ -213,18 +213,9 @@ test_route_loop()
 # Every transform through cryptd: completions from a workqueue, ESN on.
 test_async_crypto()
 {
-	local n=200 ver
+	local n=200
 
-	ver=$(uname -r | awk -F. '{print $1 * 1000 + $2}')
-	[ "$ver" -ge 6003 ] ||
-		skip "cryptd AEAD instances fail their self-test before Linux 6.3"
-	wait_for 30 unload_module || fail "cannot unload sectun"
-	load_crypto_drivers
-	if [ -n "${SECTUN_KO:-}" ]; then
-		insmod "$SECTUN_KO" force_async=1
-	else
-		modprobe sectun force_async=1
-	fi
+	load_module_async
 	ESN=1 pair 4
 	in_ns a ping -n -q -c $n -i 0.01 -W 2 -s 1200 10.2.0.1 |
 		grep -q " $n received" || fail "packets lost on the async path"
