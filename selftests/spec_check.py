@@ -426,7 +426,10 @@ def check_header_sets(spec, hdr, covered):
 def check_header_ops(spec, hdr, covered):
     errs = []
     y = spec.y
-    sync = [o for o in spec.ops if not o['is_async']]
+    # An event has a command number of its own; a notification reuses one.
+    sync = sorted((o for o in spec.ops
+                   if not o['is_async'] or 'event' in o),
+                  key=lambda o: o['value'])
     tag = enum_tag(y['operations'], None)
     max_name = c_upper(y.get('cmd-max-name', spec.op_prefix + 'max'))
     cnt = c_upper(y.get('cmd-cnt-name', '__' + spec.op_prefix + 'max'))
@@ -438,6 +441,10 @@ def check_header_ops(spec, hdr, covered):
     groups = {g['name'] for g in y.get('mcast-groups', {}).get('list', [])}
     for o in spec.ops:
         if not o['is_async']:
+            continue
+        if o.get('mcgrp') not in groups:
+            errs.append(f'notification {o["name"]}: mcgrp {o.get("mcgrp")} is no group')
+        if 'event' in o:
             continue
         if 'async-prefix' not in y['operations']:
             # Rendered into enum sectun_cmd: it would renumber what follows.
@@ -454,8 +461,6 @@ def check_header_ops(spec, hdr, covered):
             errs.append(f'notification {o["name"]}: value {o["value"]} is no command')
         if 'notify' in o and o['notify'] not in msgs:
             errs.append(f'notification {o["name"]}: notify: {o["notify"]} is no operation')
-        if o.get('mcgrp') not in groups:
-            errs.append(f'notification {o["name"]}: mcgrp {o.get("mcgrp")} is no group')
     return errs
 
 

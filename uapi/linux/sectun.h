@@ -34,6 +34,18 @@ enum {
 	IFLA_SECTUN_DSCP,
 	/* u8: enum sectun_df */
 	IFLA_SECTUN_DF,
+	/* u8: enum sectun_encap */
+	IFLA_SECTUN_ENCAP,
+	/* u16, host byte order: UDP port sectun sends from and listens on */
+	IFLA_SECTUN_ENCAP_SPORT,
+	/* u16, host byte order: UDP port of the peer */
+	IFLA_SECTUN_ENCAP_DPORT,
+	/* u16: seconds of idle transmit before a NAT keepalive, 0 = off */
+	IFLA_SECTUN_KEEPALIVE,
+	/* u8: 0 or 1: follow an authenticated peer to a new address/port;
+	 * absent on creation: on with encap udp, off without
+	 */
+	IFLA_SECTUN_FLOAT,
 	__IFLA_SECTUN_MAX
 };
 
@@ -54,6 +66,17 @@ enum sectun_df {
 
 #define SECTUN_DF_MAX (__SECTUN_DF_MAX - 1)
 
+enum sectun_encap {
+	SECTUN_ENCAP_NONE,	/* ESP/AH straight in IP */
+	SECTUN_ENCAP_UDP,	/* ESP in UDP, RFC 3948 */
+	__SECTUN_ENCAP_MAX
+};
+
+#define SECTUN_ENCAP_MAX (__SECTUN_ENCAP_MAX - 1)
+
+/* RFC 3948's port, both ends, unless configured otherwise. */
+#define SECTUN_ENCAP_PORT_DEFAULT	4500
+
 /* ---- generic netlink family "sectun" ---- */
 
 #define SECTUN_GENL_NAME	"sectun"
@@ -72,6 +95,8 @@ enum sectun_cmd {
 	SECTUN_CMD_SA_GET,
 	/* do: delete every SA of a device, optionally of one direction */
 	SECTUN_CMD_SA_FLUSH,
+	/* notification only: the peer floated (IFINDEX, IFNAME, DEV) */
+	SECTUN_CMD_ENDPOINT_CHANGED,
 	__SECTUN_CMD_MAX
 };
 
@@ -95,10 +120,27 @@ enum sectun_dev_attr {
 	SECTUN_DEV_A_SETTINGS,
 	SECTUN_DEV_A_ACTIVE_SPI,	/* u32: SPI of the active outbound SA */
 	SECTUN_DEV_A_SA_COUNT,		/* u32: SAs on the device */
+	/* binary: the address sent to now: the remote, or where it floated */
+	SECTUN_DEV_A_ENDPOINT,
+	SECTUN_DEV_A_ENDPOINT_PORT,	/* u16: the UDP port sent to now */
+	SECTUN_DEV_A_STATS,		/* nest: enum sectun_dev_stats_attr */
 	__SECTUN_DEV_A_MAX
 };
 
 #define SECTUN_DEV_A_MAX (__SECTUN_DEV_A_MAX - 1)
+
+/* Device counters outside any SA, all u64. */
+enum sectun_dev_stats_attr {
+	SECTUN_DEV_STATS_A_UNSPEC,
+	SECTUN_DEV_STATS_A_PAD,
+	SECTUN_DEV_STATS_A_KEEPALIVE_TX,	/* NAT keepalives sent */
+	SECTUN_DEV_STATS_A_KEEPALIVE_RX,	/* NAT keepalives received */
+	SECTUN_DEV_STATS_A_NON_ESP,	/* non-ESP marker (IKE) dropped */
+	SECTUN_DEV_STATS_A_FLOATS,	/* endpoint changes */
+	__SECTUN_DEV_STATS_A_MAX
+};
+
+#define SECTUN_DEV_STATS_A_MAX (__SECTUN_DEV_STATS_A_MAX - 1)
 
 enum sectun_dir {
 	SECTUN_DIR_IN = 1,
@@ -132,6 +174,8 @@ enum sectun_sa_attr {
 	SECTUN_SA_A_SEQ,
 	SECTUN_SA_A_ACTIVE,		/* u8, read-only: active outbound SA */
 	SECTUN_SA_A_STATS,		/* nest: enum sectun_stats_attr */
+	/* u8: 0 or 1: AH over IPv4 pads its ICV to 4 bytes, not 8 */
+	SECTUN_SA_A_ALIGN4,
 	__SECTUN_SA_A_MAX
 };
 
