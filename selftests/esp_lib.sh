@@ -71,18 +71,46 @@ esp_alg()
 		ALG_ENC=null ALG_ENC_KEYLEN=0 ALG_IV=0 ;;
 	*) fail "esp_alg: unknown cipher in $alg" ;;
 	esac
-	# RFC 2404, RFC 4868, RFC 2403: key as long as the hash output,
-	# ICV truncated to half of it (96 bits for SHA-1 and MD5).
-	case $hash in
+	hmac_alg "$hash" || fail "esp_alg: unknown integrity algorithm in $alg"
+	ALG_KEYLEN=$((ALG_ENC_KEYLEN + ALG_AUTH_KEYLEN))
+}
+
+# hmac_alg HASH: ALG_HASH, ALG_AUTH_KEYLEN and ALG_ICV of an HMAC (RFC
+# 2404, RFC 4868, RFC 2403): key as long as the hash output, ICV truncated
+# to half of it (96 bits for SHA-1 and MD5).  Fails for another name.
+hmac_alg()
+{
+	case $1 in
 	sha1) ALG_AUTH_KEYLEN=20 ALG_ICV=12 ;;
 	sha256) ALG_AUTH_KEYLEN=32 ALG_ICV=16 ;;
 	sha384) ALG_AUTH_KEYLEN=48 ALG_ICV=24 ;;
 	sha512) ALG_AUTH_KEYLEN=64 ALG_ICV=32 ;;
 	md5) ALG_AUTH_KEYLEN=16 ALG_ICV=12 ;;
-	*) fail "esp_alg: unknown integrity algorithm in $alg" ;;
+	*) return 1 ;;
 	esac
-	ALG_HASH=$hash
-	ALG_KEYLEN=$((ALG_ENC_KEYLEN + ALG_AUTH_KEYLEN))
+	ALG_HASH=$1
+}
+
+# ah_alg ALG: the same for an AH algorithm (sectun names it by its hash),
+# plus
+#	ALG_KEYLEN	the KEYMAT (the HMAC key)
+#	AH_LEN4 AH_LEN8	bytes of AH header with the ICV padded to 4 and to
+#			8 bytes (RFC 4302 3.3.3.2.1; IPv6 always pads to 8)
+ah_alg()
+{
+	hmac_alg "$1" || fail "ah_alg: not an AH algorithm these tests know: $1"
+	ALG_ENC=none ALG_ENC_KEYLEN=0 ALG_IV=0
+	ALG_KEYLEN=$ALG_AUTH_KEYLEN
+	AH_LEN4=$((12 + ALG_ICV))
+	AH_LEN8=$(((12 + ALG_ICV + 7) / 8 * 8))
+}
+
+# ah_xfrm_algo ALG KEYHEX: the algorithm words of `ip xfrm state add
+# ... proto ah`, with the RFC's truncation.
+ah_xfrm_algo()
+{
+	ah_alg "$1"
+	echo "auth-trunc \"hmac($ALG_HASH)\" 0x$2 $((8 * ALG_ICV))"
 }
 
 # esp_key BYTES: a random key in hex, from getrandom(2) through $SRANDOM
