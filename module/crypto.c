@@ -108,12 +108,12 @@ const struct sectun_alg *sectun_alg_find(const char *name, u8 proto)
 /*
  * The aesni drivers fall back to cryptd, completing in a workqueue, when
  * the FPU is busy; rare enough that tests could never hit it on purpose.
- * This sends every ESP transform through cryptd so they can.
+ * This sends every ESP and AH transform through cryptd so they can.
  */
 static bool force_async;
 module_param(force_async, bool, 0444);
 MODULE_PARM_DESC(force_async,
-		 "Run every ESP transform asynchronously through cryptd (testing)");
+		 "Run every ESP and AH transform asynchronously through cryptd (testing)");
 
 /* Module parameters that cannot work on this kernel refuse the load. */
 int sectun_crypto_init(void)
@@ -242,6 +242,37 @@ err_free:
 	return ERR_PTR(err);
 }
 
+/* As sectun_aead_alloc(), for AH's hashes. */
+static struct crypto_ahash *sectun_ahash_alloc(const char *name,
+					       struct netlink_ext_ack *extack)
+{
+	char tmpl[CRYPTO_MAX_ALG_NAME];
+	struct crypto_ahash *ahash;
+
+	ahash = crypto_alloc_ahash(name, 0, force_async ? CRYPTO_ALG_ASYNC : 0);
+	if (IS_ERR(ahash))
+		goto err;
+	if (!force_async)
+		return ahash;
+
+	if (snprintf(tmpl, sizeof(tmpl), "cryptd(%s)",
+		     crypto_tfm_alg_driver_name(crypto_ahash_tfm(ahash))) >=
+	    sizeof(tmpl)) {
+		crypto_free_ahash(ahash);
+		NL_SET_ERR_MSG(extack, "crypto driver name too long for cryptd");
+		return ERR_PTR(-ENAMETOOLONG);
+	}
+	crypto_free_ahash(ahash);
+	name = tmpl;
+	ahash = crypto_alloc_ahash(name, 0, 0);
+	if (!IS_ERR(ahash))
+		return ahash;
+err:
+	SECTUN_ERR_FMT(extack, "algorithm not available in this kernel",
+		       "algorithm %s not available in this kernel", name);
+	return ahash;
+}
+
 struct crypto_ahash *sectun_ahash_new(const struct sectun_alg *alg,
 				      const u8 *key, unsigned int keylen,
 				      struct netlink_ext_ack *extack)
@@ -249,13 +280,9 @@ struct crypto_ahash *sectun_ahash_new(const struct sectun_alg *alg,
 	struct crypto_ahash *ahash;
 	int err;
 
-	ahash = crypto_alloc_ahash(alg->hash, 0, 0);
-	if (IS_ERR(ahash)) {
-		SECTUN_ERR_FMT(extack, "algorithm not available in this kernel",
-			       "algorithm %s not available in this kernel",
-			       alg->hash);
+	ahash = sectun_ahash_alloc(alg->hash, extack);
+	if (IS_ERR(ahash))
 		return ahash;
-	}
 	err = crypto_ahash_setkey(ahash, key, keylen);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "key refused by the crypto API");

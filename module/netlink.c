@@ -36,6 +36,7 @@ static const struct nla_policy sectun_sa_policy[SECTUN_SA_A_MAX + 1] = {
 	[SECTUN_SA_A_SEQ]	= { .type = NLA_U64 },
 	[SECTUN_SA_A_ACTIVE]	= { .type = NLA_REJECT },
 	[SECTUN_SA_A_STATS]	= NLA_POLICY_NESTED(sectun_stats_policy),
+	[SECTUN_SA_A_ALIGN4]	= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static const struct nla_policy sectun_policy[SECTUN_A_MAX + 1] = {
@@ -268,6 +269,8 @@ static int sectun_sa_fill(struct sk_buff *skb, struct sectun_sa *sa,
 	    nla_put_u64_64bit(skb, SECTUN_SA_A_SEQ, sectun_sa_seq(sa),
 			      SECTUN_SA_A_PAD) ||
 	    nla_put_u8(skb, SECTUN_SA_A_ACTIVE, sectun_sa_active(sa)) ||
+	    (sa->proto == IPPROTO_AH &&
+	     nla_put_u8(skb, SECTUN_SA_A_ALIGN4, sa->align4)) ||
 	    sectun_sa_fill_stats(skb, sa))
 		goto err;
 	nla_nest_end(skb, nest);
@@ -394,6 +397,12 @@ static int sectun_sa_params(struct genl_info *info, struct nlattr **a,
 	}
 
 	p->esn = a[SECTUN_SA_A_ESN] && nla_get_u8(a[SECTUN_SA_A_ESN]);
+	p->align4 = a[SECTUN_SA_A_ALIGN4] && nla_get_u8(a[SECTUN_SA_A_ALIGN4]);
+	if (p->align4 && p->proto != IPPROTO_AH) {
+		NL_SET_ERR_MSG_ATTR(extack, a[SECTUN_SA_A_ALIGN4],
+				    "align4 applies to AH only: ESP has no ICV padding");
+		return -EINVAL;
+	}
 	p->window = SECTUN_REPLAY_WINDOW_DEFAULT;
 	if (a[SECTUN_SA_A_WINDOW])
 		p->window = nla_get_u32(a[SECTUN_SA_A_WINDOW]);

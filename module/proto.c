@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Receive demultiplexing: sectun registers with the xfrm4/xfrm6 protocol
- * handler chains for ESP, with a priority above ip_vti's (100) and
+ * handler chains for ESP and AH, with a priority above ip_vti's (100) and
  * xfrm interfaces', so it sees each packet first and passes on, with
  * -EINVAL, every SPI that is not one of its own.  vti, xfrmi and the
  * native xfrm stack keep working in the same kernel, even in the same
@@ -22,42 +22,87 @@
 #include <net/route.h>
 #include <net/xfrm.h>
 
+#include "ah.h"
 #include "esp.h"
 #include "sa.h"
 #include "sectun.h"
 
 #define SECTUN_XFRM_PRIORITY	200
 
-static int sectun_esp4_rcv(struct sk_buff *skb)
+/* The SPI of an ESP or AH header at @hdr. */
+static u32 sectun_spi(const void *hdr, u8 proto)
 {
-	const struct iphdr *iph = ip_hdr(skb);
+	if (proto == IPPROTO_AH)
+		return ntohl(((const struct ip_auth_hdr *)hdr)->spi);
+	return ntohl(((const struct ip_esp_hdr *)hdr)->spi);
+}
+
+/* Enough of the header for the SPI: AH's is behind two other fields. */
+static bool sectun_pull_spi(struct sk_buff *skb, u8 proto)
+{
+	return pskb_may_pull(skb, proto == IPPROTO_AH ?
+				  offsetofend(struct ip_auth_hdr, spi) :
+				  sizeof(struct ip_esp_hdr));
+}
+
+/* Ours: hand it to the transform, which consumes it and the reference. */
+static void sectun_xfrm_rcv(struct sectun_sa *sa, struct sk_buff *skb,
+			    u8 outer_tos)
+{
+	if (sa->proto == IPPROTO_AH)
+		sectun_ah_rcv(sa, skb, outer_tos);
+	else
+		sectun_esp_rcv(sa, skb, outer_tos);
+}
+
+static int sectun_rcv4(struct sk_buff *skb, u8 proto)
+{
 	struct sectun_sa *sa;
 
-	if (!pskb_may_pull(skb, sizeof(struct ip_esp_hdr)))
+	if (!sectun_pull_spi(skb, proto))
 		return -EINVAL;
 	sa = sectun_sa_lookup(dev_net(skb->dev), SECTUN_DIR_IN,
-			      ntohl(ip_esp_hdr(skb)->spi), IPPROTO_ESP,
-			      AF_INET, &iph->daddr);
+			      sectun_spi(skb->data, proto), proto, AF_INET,
+			      &ip_hdr(skb)->daddr);
 	if (!sa)
 		return -EINVAL;
-	sectun_esp_rcv(sa, skb, ipv4_get_dsfield(iph));
+	sectun_xfrm_rcv(sa, skb, ipv4_get_dsfield(ip_hdr(skb)));
 	return 0;
+}
+
+static int sectun_rcv6(struct sk_buff *skb, u8 proto)
+{
+	struct sectun_sa *sa;
+
+	if (!sectun_pull_spi(skb, proto))
+		return -EINVAL;
+	sa = sectun_sa_lookup(dev_net(skb->dev), SECTUN_DIR_IN,
+			      sectun_spi(skb->data, proto), proto, AF_INET6,
+			      &ipv6_hdr(skb)->daddr);
+	if (!sa)
+		return -EINVAL;
+	sectun_xfrm_rcv(sa, skb, ipv6_get_dsfield(ipv6_hdr(skb)));
+	return 0;
+}
+
+static int sectun_esp4_rcv(struct sk_buff *skb)
+{
+	return sectun_rcv4(skb, IPPROTO_ESP);
+}
+
+static int sectun_ah4_rcv(struct sk_buff *skb)
+{
+	return sectun_rcv4(skb, IPPROTO_AH);
 }
 
 static int sectun_esp6_rcv(struct sk_buff *skb)
 {
-	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
-	struct sectun_sa *sa;
+	return sectun_rcv6(skb, IPPROTO_ESP);
+}
 
-	if (!pskb_may_pull(skb, sizeof(struct ip_esp_hdr)))
-		return -EINVAL;
-	sa = sectun_sa_lookup(dev_net(skb->dev), SECTUN_DIR_IN,
-			      ntohl(ip_esp_hdr(skb)->spi), IPPROTO_ESP,
-			      AF_INET6, &ip6h->daddr);
-	if (!sa)
-		return -EINVAL;
-	sectun_esp_rcv(sa, skb, ipv6_get_dsfield(ip6h));
-	return 0;
+static int sectun_ah6_rcv(struct sk_buff *skb)
+{
+	return sectun_rcv6(skb, IPPROTO_AH);
 }
 
 /* Native NAT-T (xfrm4_rcv_encap): never sectun's, which has its own. */
@@ -75,13 +120,13 @@ static int sectun_cb_handler(struct sk_buff *skb, int err)
 
 /*
  * An ICMP error about a packet one of our outbound SAs sent: learn the
- * underlay path MTU or redirect, as esp4_err does for native states.
- * Non-zero hands the error on.  @skb->data is the offending IP header.
+ * underlay path MTU or redirect, as esp4_err and ah4_err do for native
+ * states.  Non-zero hands the error on.  @skb->data is the offending IP
+ * header; ICMP quotes at least the 8 bytes after it, SPI included.
  */
-static int sectun_esp4_err(struct sk_buff *skb, u32 info)
+static int sectun_err4(struct sk_buff *skb, u32 info, u8 proto)
 {
 	const struct iphdr *iph = (const struct iphdr *)skb->data;
-	const struct ip_esp_hdr *esph;
 	struct net *net = dev_net(skb->dev);
 	struct sectun_sa *sa;
 
@@ -95,32 +140,31 @@ static int sectun_esp4_err(struct sk_buff *skb, u32 info)
 	default:
 		return -ENOENT;
 	}
-	esph = (const struct ip_esp_hdr *)(skb->data + (iph->ihl << 2));
-	sa = sectun_sa_lookup(net, SECTUN_DIR_OUT, ntohl(esph->spi),
-			      IPPROTO_ESP, AF_INET, &iph->daddr);
+	sa = sectun_sa_lookup(net, SECTUN_DIR_OUT,
+			      sectun_spi(skb->data + (iph->ihl << 2), proto),
+			      proto, AF_INET, &iph->daddr);
 	if (!sa)
 		return -ENOENT;
 	if (icmp_hdr(skb)->type == ICMP_DEST_UNREACH)
-		ipv4_update_pmtu(skb, net, info, 0, IPPROTO_ESP);
+		ipv4_update_pmtu(skb, net, info, 0, proto);
 	else
-		ipv4_redirect(skb, net, 0, IPPROTO_ESP);
+		ipv4_redirect(skb, net, 0, proto);
 	sectun_sa_put(sa);
 	return 0;
 }
 
-static int sectun_esp6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
-			   u8 type, u8 code, int offset, __be32 info)
+static int sectun_err6(struct sk_buff *skb, u8 type, int offset, __be32 info,
+		       u8 proto)
 {
 	const struct ipv6hdr *ip6h = (const struct ipv6hdr *)skb->data;
-	const struct ip_esp_hdr *esph;
 	struct net *net = dev_net(skb->dev);
 	struct sectun_sa *sa;
 
 	if (type != ICMPV6_PKT_TOOBIG && type != NDISC_REDIRECT)
 		return -ENOENT;
-	esph = (const struct ip_esp_hdr *)(skb->data + offset);
-	sa = sectun_sa_lookup(net, SECTUN_DIR_OUT, ntohl(esph->spi),
-			      IPPROTO_ESP, AF_INET6, &ip6h->daddr);
+	sa = sectun_sa_lookup(net, SECTUN_DIR_OUT,
+			      sectun_spi(skb->data + offset, proto), proto,
+			      AF_INET6, &ip6h->daddr);
 	if (!sa)
 		return -ENOENT;
 	if (type == NDISC_REDIRECT)
@@ -131,11 +175,41 @@ static int sectun_esp6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
 	return 0;
 }
 
+static int sectun_esp4_err(struct sk_buff *skb, u32 info)
+{
+	return sectun_err4(skb, info, IPPROTO_ESP);
+}
+
+static int sectun_ah4_err(struct sk_buff *skb, u32 info)
+{
+	return sectun_err4(skb, info, IPPROTO_AH);
+}
+
+static int sectun_esp6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
+			   u8 type, u8 code, int offset, __be32 info)
+{
+	return sectun_err6(skb, type, offset, info, IPPROTO_ESP);
+}
+
+static int sectun_ah6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
+			  u8 type, u8 code, int offset, __be32 info)
+{
+	return sectun_err6(skb, type, offset, info, IPPROTO_AH);
+}
+
 static struct xfrm4_protocol sectun_esp4_protocol __read_mostly = {
 	.handler	= sectun_esp4_rcv,
 	.input_handler	= sectun_input_handler,
 	.cb_handler	= sectun_cb_handler,
 	.err_handler	= sectun_esp4_err,
+	.priority	= SECTUN_XFRM_PRIORITY,
+};
+
+static struct xfrm4_protocol sectun_ah4_protocol __read_mostly = {
+	.handler	= sectun_ah4_rcv,
+	.input_handler	= sectun_input_handler,
+	.cb_handler	= sectun_cb_handler,
+	.err_handler	= sectun_ah4_err,
 	.priority	= SECTUN_XFRM_PRIORITY,
 };
 
@@ -147,26 +221,62 @@ static struct xfrm6_protocol sectun_esp6_protocol __read_mostly = {
 	.priority	= SECTUN_XFRM_PRIORITY,
 };
 
+static struct xfrm6_protocol sectun_ah6_protocol __read_mostly = {
+	.handler	= sectun_ah6_rcv,
+	.input_handler	= sectun_input_handler,
+	.cb_handler	= sectun_cb_handler,
+	.err_handler	= sectun_ah6_err,
+	.priority	= SECTUN_XFRM_PRIORITY,
+};
+
+/* Registered in this order, unwound in reverse. */
+static const struct {
+	u8 proto;
+	struct xfrm4_protocol *p4;
+	struct xfrm6_protocol *p6;
+	const char *what;
+} sectun_protocols[] = {
+	{ IPPROTO_ESP, &sectun_esp4_protocol, NULL, "IPv4 ESP" },
+	{ IPPROTO_AH, &sectun_ah4_protocol, NULL, "IPv4 AH" },
+	{ IPPROTO_ESP, NULL, &sectun_esp6_protocol, "IPv6 ESP" },
+	{ IPPROTO_AH, NULL, &sectun_ah6_protocol, "IPv6 AH" },
+};
+
+static void sectun_proto_deregister(unsigned int n)
+{
+	while (n--) {
+		if (sectun_protocols[n].p4)
+			xfrm4_protocol_deregister(sectun_protocols[n].p4,
+						  sectun_protocols[n].proto);
+		else
+			xfrm6_protocol_deregister(sectun_protocols[n].p6,
+						  sectun_protocols[n].proto);
+	}
+}
+
 int sectun_proto_init(void)
 {
+	unsigned int i;
 	int err;
 
-	err = xfrm4_protocol_register(&sectun_esp4_protocol, IPPROTO_ESP);
-	if (err) {
-		pr_err("cannot register for IPv4 ESP: %d\n", err);
-		return err;
-	}
-	err = xfrm6_protocol_register(&sectun_esp6_protocol, IPPROTO_ESP);
-	if (err) {
-		pr_err("cannot register for IPv6 ESP: %d\n", err);
-		xfrm4_protocol_deregister(&sectun_esp4_protocol, IPPROTO_ESP);
-		return err;
+	for (i = 0; i < ARRAY_SIZE(sectun_protocols); i++) {
+		if (sectun_protocols[i].p4)
+			err = xfrm4_protocol_register(sectun_protocols[i].p4,
+						      sectun_protocols[i].proto);
+		else
+			err = xfrm6_protocol_register(sectun_protocols[i].p6,
+						      sectun_protocols[i].proto);
+		if (err) {
+			pr_err("cannot register for %s: %d\n",
+			       sectun_protocols[i].what, err);
+			sectun_proto_deregister(i);
+			return err;
+		}
 	}
 	return 0;
 }
 
 void sectun_proto_uninit(void)
 {
-	xfrm6_protocol_deregister(&sectun_esp6_protocol, IPPROTO_ESP);
-	xfrm4_protocol_deregister(&sectun_esp4_protocol, IPPROTO_ESP);
+	sectun_proto_deregister(ARRAY_SIZE(sectun_protocols));
 }

@@ -93,6 +93,7 @@ struct sectun_sa *sectun_sa_create(const struct sectun_sa_params *p,
 	sa->proto = p->proto;
 	sa->esn = p->esn;
 	sa->window = p->window;
+	sa->align4 = p->align4;
 	sa->alg = p->alg;
 
 	sa->stats = netdev_alloc_pcpu_stats(struct sectun_sa_pcpu_stats);

@@ -48,6 +48,7 @@ struct sectun_sa {
 	u8 dir;				/* enum sectun_dir */
 	u8 proto;			/* IPPROTO_ESP or IPPROTO_AH */
 	bool esn;
+	bool align4;			/* AH over IPv4: 4-byte ICV padding */
 	u32 window;
 	const struct sectun_alg *alg;
 	union {
@@ -70,6 +71,7 @@ struct sectun_sa_params {
 	u8 dir;
 	u8 proto;
 	bool esn;
+	bool align4;
 	u32 window;
 	u64 seq;
 	const struct sectun_alg *alg;

@@ -22,6 +22,7 @@
 #include <net/ipv6.h>
 #include <net/route.h>
 
+#include "ah.h"
 #include "esp.h"
 #include "tunnel.h"
 
@@ -84,15 +85,22 @@ static struct dst_entry *sectun_route(struct sectun_dev *sd,
 	return dst;
 }
 
+/* Bytes after the outer header for an inner packet of @len. */
 static unsigned int sectun_xfrm_len(const struct sectun_sa *sa,
-				    unsigned int len)
+				    sa_family_t family, unsigned int len)
 {
+	if (sa->proto == IPPROTO_AH)
+		return sectun_ah_len(sa, family, len);
 	return sectun_esp_len(sa, len);
 }
 
+/* The largest inner packet whose protected packet fits in @space. */
 static unsigned int sectun_xfrm_max_inner(const struct sectun_sa *sa,
+					  sa_family_t family,
 					  unsigned int space)
 {
+	if (sa->proto == IPPROTO_AH)
+		return sectun_ah_max_inner(sa, family, space);
 	return sectun_esp_max_inner(sa, space);
 }
 
@@ -115,10 +123,10 @@ static enum sectun_pmtu sectun_tunnel_pmtu(struct sk_buff *skb,
 	unsigned int hlen = sectun_tunnel_hlen(family);
 	unsigned int pmtu = dst_mtu(dst), mtu;
 
-	if (likely(hlen + sectun_xfrm_len(sa, skb->len) <= pmtu))
+	if (likely(hlen + sectun_xfrm_len(sa, family, skb->len) <= pmtu))
 		return SECTUN_PMTU_FITS;
 
-	mtu = pmtu > hlen ? sectun_xfrm_max_inner(sa, pmtu - hlen) : 0;
+	mtu = pmtu > hlen ? sectun_xfrm_max_inner(sa, family, pmtu - hlen) : 0;
 	if (skb->protocol == htons(ETH_P_IP)) {
 		if (!df)
 			return SECTUN_PMTU_FRAGMENT;
@@ -224,7 +232,10 @@ void sectun_tunnel_xmit(struct sectun_dev *sd, const struct sectun_cfg *cfg,
 	if (fit == SECTUN_PMTU_FRAGMENT)
 		outer.df = 0;
 	skb->ignore_df = fit == SECTUN_PMTU_FRAGMENT;
-	sectun_esp_xmit(sa, skb, &outer);
+	if (sa->proto == IPPROTO_AH)
+		sectun_ah_xmit(sa, skb, &outer);
+	else
+		sectun_esp_xmit(sa, skb, &outer);
 	return;
 
 err:
