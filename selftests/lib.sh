@@ -14,6 +14,11 @@
 #	SECTUN_TOOL		the sectun tool (default: sectun in PATH)
 #	SECTUN_TIER		quick | normal | full: how large matrices are
 #	SECTUN_KERNEL_KIND	debian | debug (KASAN/lockdep kernel: slow)
+#	SECTUN_CASES		only the cases whose function name matches one
+#				of these glob patterns (by hand, while
+#				working on a script)
+#	SECTUN_DIAG_LINES	lines of a failed case's output shown (40)
+#	SECTUN_VERBOSE		1: show the output of passing cases too
 
 KSFT_PASS=0
 KSFT_FAIL=1
@@ -167,9 +172,23 @@ link_stat()
 
 run_cases()
 {
-	local n=$(($# / 2)) i=1 rc out fn desc reason start
+	local n i=1 rc out fn desc reason start pat
 	local pass=0 failed=0 skipped=0
+	local -a sel=() pats
 
+	read -r -a pats <<<"${SECTUN_CASES:-*}"
+	while [ $# -ge 2 ]; do
+		for pat in "${pats[@]}"; do
+			# shellcheck disable=SC2053 # a glob on purpose
+			if [[ $1 == $pat ]]; then
+				sel+=("$1" "$2")
+				break
+			fi
+		done
+		shift 2
+	done
+	set -- "${sel[@]}"
+	n=$(($# / 2))
 	echo "TAP version 13"
 	echo "1..$n"
 	while [ $# -ge 2 ]; do
@@ -183,6 +202,8 @@ run_cases()
 		case $rc in
 		0)
 			echo "ok $i $desc"
+			[ "${SECTUN_VERBOSE:-0}" = 0 ] ||
+				printf '%s\n' "$out" | sed 's/^/# /'
 			pass=$((pass + 1))
 			;;
 		"$KSFT_SKIP")
@@ -192,7 +213,7 @@ run_cases()
 			;;
 		*)
 			echo "not ok $i $desc"
-			printf '%s\n' "$out" | tail -n 40 | sed 's/^/# /'
+			printf '%s\n' "$out" | tail -n "${SECTUN_DIAG_LINES:-40}" | sed 's/^/# /'
 			failed=$((failed + 1))
 			;;
 		esac
