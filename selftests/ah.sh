@@ -91,11 +91,18 @@ wire_len()
 # (prerouting, before any IPsec), all of them and those whose length field
 # says what Y's alignment gives.  AH must come right after the IP header:
 # the length field is the AH header's second byte.
+# When the ICV is padded, a third pair of rules counts the packets whose
+# padding is not zero: RFC 4302 lets the sender choose it, sectun sends
+# zeros, and Linux leaves whatever was in the buffer (ah4.c and ah6.c
+# zero only the ICV): those count how often that was not zero.
 wire_watch()
 {
-	local o=OUTER_$1 hl
+	local o=OUTER_$1 len hl pad
 
-	hl=$(($(wire_len "$2") / 4 - 2))
+	ah_alg "$ALG"
+	len=$(wire_len "$2")
+	hl=$((len / 4 - 2))
+	pad=$((len - 12 - ALG_ICV))
 	in_ns "${!o}" nft -f - <<-EOF
 		table inet ahwire {
 			chain pre {
@@ -104,6 +111,8 @@ wire_watch()
 				ip protocol ah counter
 				ip6 nexthdr ah @nh,328,8 $hl counter
 				ip6 nexthdr ah counter
+				$([ "$pad" = 0 ] || echo "ip protocol ah @nh,$((8 * (32 + ALG_ICV))),$((8 * pad)) != 0 counter")
+				$([ "$pad" = 0 ] || echo "ip6 nexthdr ah @nh,$((8 * (52 + ALG_ICV))),$((8 * pad)) != 0 counter")
 			}
 		}
 	EOF
@@ -127,22 +136,25 @@ received()
 # wire_check X Y: what wire_watch X Y counted agrees with X's SA.
 wire_check()
 {
-	local o=OUTER_$1 out n i=0 good=0 all=0
+	local o=OUTER_$1 out n i=0 good=0 all=0 pad=
 
 	out=$(in_ns "${!o}" nft list chain inet ahwire pre) ||
 		fail "no nft counters in ${!o}"
 	for n in $(grep -o 'counter packets [0-9]*' <<<"$out" | grep -o '[0-9]*$'); do
-		if ((i % 2 == 0)); then
+		if ((i >= 4)); then
+			pad=$((pad + n))
+		elif ((i % 2 == 0)); then
 			good=$((good + n))
 		else
 			all=$((all + n))
 		fi
 		i=$((i + 1))
 	done
-	[ "$i" = 4 ] || fail "nft counters in ${!o}: $out"
+	[ "$i" = 4 ] || [ "$i" = 6 ] || fail "nft counters in ${!o}: $out"
 	received "$1" "$2"
 	echo "$2 -> $1 on the wire: $all AH packets, $good with a" \
-		"$(wire_len "$2")-byte AH header; $REPLY accepted"
+		"$(wire_len "$2")-byte AH header${pad:+, $pad with padding other than zeros};" \
+		"$REPLY accepted"
 	[ "$all" -gt 0 ] || fail "$2 -> $1: no AH on the wire"
 	expect_eq "$good" "$all" "$2 -> $1: AH packets with a $(wire_len "$2")-byte header"
 	expect_eq "$all" "$REPLY" "$2 -> $1: AH packets on the wire = packets $1 accepted"
@@ -183,6 +195,8 @@ test_native_reference()
 # it accepts, and sectun gets both.
 align4()
 {
+	# Native drops the alignment it was not told about.
+	[ "$1" = both ] || sectun_only
 	case $1 in
 	both) A4_OUT_a=1 A4_IN_a=1 A4_OUT_b=1 A4_IN_b=1 ;;
 	cross4) A4_OUT_b=1 ;;
@@ -237,6 +251,7 @@ ping_n()
 
 	out=$(in_ns "$ns_x" ping -n -q -c "$3" -i 0.05 -W 1 "$in_y" 2>&1) || true
 	[[ $out =~ ([0-9]+)\ received ]] || fail "ping $1 -> $2: $out"
+	grep transmitted <<<"$out" >&2
 	echo "${BASH_REMATCH[1]}"
 }
 
@@ -247,7 +262,7 @@ r_rule()
 	in_ns r nft -f - <<-EOF
 		flush ruleset
 		table inet t {
-			chain fwd {
+			chain tamper {
 				type filter hook forward priority 0; policy accept;
 				$* counter
 			}
@@ -257,7 +272,7 @@ r_rule()
 
 r_hits()
 {
-	in_ns r nft list chain inet t fwd | grep -o 'counter packets [0-9]*' |
+	in_ns r nft list chain inet t tamper | grep -o 'counter packets [0-9]*' |
 		grep -o '[0-9]*$'
 }
 
@@ -309,6 +324,10 @@ tamper()
 		bogus=fd00:fc::99
 	fi
 	nhb=$((8 * ihl)) ttlb=$((8 * (ihl + AH_LEN8 + 8)))
+	if [ -n "${DBG:-}" ]; then
+		ping_n a b 3
+		for n in a r b; do echo "== $n"; in_ns $n ip -6 neigh; in_ns $n ip -6 maddr; in_ns $n ip -6 addr; in_ns $n nstat -az | grep -i 'icmp6.*neigh\|Ip6InDiscards\|Ip6InNoRoutes\|InAddrErr\|Ip6InReceives\|Ip6OutRequests\|Ip6InHdrErr\|OutNoRoute'; done
+	fi
 	expect_eq "$(ping_n a b 3)" 3 "echo replies before any rewriting"
 	is_sectun a && rx0=$(link_stat "$NS_a" st0 rx_packets)
 	if [ "$1" = 4 ]; then
@@ -357,7 +376,9 @@ cap_nat = Capture("wd", IPPROTO_AH, PACKET_HOST)
 
 data = b"sectun AH byte oracle"
 a4, b4, a6, b6 = E["IN4_A"], E["IN4_B"], E["IN6_A"], E["IN6_B"]
-inner = [(4, ipv4(a4, b4, 1, icmp_echo(a4, b4, 0x5354, 1, data))),
+# DF set: then Linux gives the outer IPv4 header DF and Identification 0
+# (ip_select_ident_segs), and sectun may too.
+inner = [(4, ipv4(a4, b4, 1, icmp_echo(a4, b4, 0x5354, 1, data), df=True)),
          (41, ipv6(a6, b6, 58, icmp_echo(a6, b6, 0x5354, 2, data)))]
 for ns in (E["NS_A"], E["NS_C"]):
     enter(ns)
@@ -376,6 +397,7 @@ for name, cap in (("sectun", cap_st), ("native", cap_nat)):
     for nh, p in inner:
         fam, ip = cap.next_ip()
         a = ah_parse(ip)
+        a["ip"] = ip
         got[name].append(a)
         tag = "%s seq %d" % (name, a["seq"])
         print("%s: IPv%d outer, AH %s" % (tag, fam, a["ah"].hex()))
@@ -391,13 +413,44 @@ for name, cap in (("sectun", cap_st), ("native", cap_nat)):
               a["ah"][12:12 + icv_len] == want)
         print("%s: padding %r" % (tag, a["ah"][12 + icv_len:].hex()))
 
+def canonical(ip):
+    """The outer IP header as the ICV sees it: mutable fields zeroed."""
+    h = bytearray(ip[:40 if ip[0] >> 4 == 6 else 20])
+    if ip[0] >> 4 == 6:
+        h[0:4], h[7] = b"\x60\0\0\0", 0
+    else:
+        h[1], h[6:9], h[10:12] = 0, b"\0\0\0", b"\0\0"
+    return bytes(h)
+
 for s, n in zip(got["sectun"], got["native"]):
     tag = "seq %d/%d" % (s["seq"], n["seq"])
     check("%s: SPI, sequence number, lengths or next header differ" % tag,
           s["ah"][:12] == n["ah"][:12])
+    same = canonical(s["ip"]) == canonical(n["ip"])
+    if not same:
+        print("%s: outer headers differ in immutable fields: sectun %s, "
+              "native %s" % (tag, canonical(s["ip"]).hex(),
+                             canonical(n["ip"]).hex()))
+    # IPv6 has no field a stack chooses on its own: the headers must
+    # agree.  IPv4 has the Identification; where the stacks picked the
+    # same (0, with DF), the ICVs must agree too.
     if E["COMPARE"] == "all":
+        check("%s: outer headers differ" % tag, same)
+    # Native leaves the ICV padding as the buffer had it (zero in every
+    # packet seen so far, but nothing makes it so); the ICV covers it.
+    npad = n["ah"][12 + icv_len:]
+    if npad != bytes(len(npad)):
+        print("%s: native padding %s is not zero: ICVs not compared"
+              % (tag, npad.hex()))
+        same = False
+    # And sectun pads with zeros: anything else would be kernel memory.
+    check("%s: sectun padding %s is not zero" % (tag,
+          s["ah"][12 + icv_len:].hex()),
+          s["ah"][12 + icv_len:] == bytes(len(npad)))
+    if same:
         check("%s: AH headers differ: sectun %s, native %s" % (tag,
               s["ah"].hex(), n["ah"].hex()), s["ah"] == n["ah"])
+        print("%s: identical outer header and AH header" % tag)
 for b in bad:
     print("error:", b)
 sys.exit(1 if bad else 0)
@@ -418,6 +471,8 @@ oracle()
 	len=$(alg_keylen "$ALG") || fail "sectun algs ah does not list $ALG"
 	[ "$ST" = native ] || load_module
 	set_families 4 "$2"
+	# Native states for both inner families.
+	AF_FLAG=af-unspec
 	if [ "${3:-}" = align4 ]; then
 		A4_OUT_a=1 A4_OUT_c=1
 	fi
@@ -439,16 +494,16 @@ oracle()
 	# The IPv6 inner packet: a route into each tunnel, and a policy for
 	# native (its states take both families: flag af-unspec).
 	if [ "$ST" = sectun ]; then
-		ip -n "$NS_PREFIX-$NS_a" -6 route add fd00:2::/64 dev st0
+		ip -n "$NS_PREFIX-$NS_a" route add fd00:2::/64 dev st0
 	else
 		ip -n "$NS_PREFIX-a" -b - <<-EOF
-			-6 route add fd00:2::/64 dev wa
-			xfrm policy add src fd00:1::/64 dst fd00:2::/64 dir out tmpl src $WAN_a dst $WAN_b proto ah spi $SPI_ab reqid 1 mode tunnel
+			route add fd00:2::/64 dev wa
+			xfrm policy add src ::/0 dst fd00:2::/64 dir out tmpl src $WAN_a dst $WAN_b proto ah spi $SPI_ab reqid 1 mode tunnel
 		EOF
 	fi
 	ip -n "$NS_PREFIX-c" -b - <<-EOF
-		-6 route add fd00:2::/64 dev wc
-		xfrm policy add src fd00:1::/64 dst fd00:2::/64 dir out tmpl src $WAN_c dst $WAN_d proto ah spi $SPI_cd reqid 1 mode tunnel
+		route add fd00:2::/64 dev wc
+		xfrm policy add src ::/0 dst fd00:2::/64 dir out tmpl src $WAN_c dst $WAN_d proto ah spi $SPI_cd reqid 1 mode tunnel
 	EOF
 	# The Identification field of the outer IPv4 header is covered by
 	# the ICV and each stack picks its own: only IPv6 has equal ICVs.
@@ -458,7 +513,7 @@ oracle()
 		NS_A="$NS_PREFIX-$NS_a" NS_B="$NS_PREFIX-b" \
 		NS_C="$NS_PREFIX-c" NS_D="$NS_PREFIX-d" \
 		IN4_A="$IN_a" IN4_B="$IN_b" IN6_A=fd00:1::1 IN6_B=fd00:2::1 \
-		python3 -I -c "$ORACLE_PY" ||
+		python3 -c "$ORACLE_PY" ||
 		fail "the AH packets are not what they must be"
 }
 
@@ -533,7 +588,7 @@ hostile()
 	in_ns "$NS_a" "$SECTUN_TOOL" -b - <<<"sa add st0 in spi 0x3003 ah sha256 key 0x$key" ||
 		fail "cannot add SA 0x3003"
 	in_ns b env PYTHONPATH="$PKT_DIR" KEY="$key" SRC="$WAN_b" DST="$WAN_a" \
-		IN4_A="$IN_a" IN4_B="$IN_b" python3 -I -c "$HOSTILE_PY" ||
+		IN4_A="$IN_a" IN4_B="$IN_b" python3 -c "$HOSTILE_PY" ||
 		fail "crafting failed"
 	# packets: 1, 3, 13 and, over IPv4, the 28-byte header 2.
 	if [ "$1" = 4 ]; then

@@ -656,7 +656,10 @@ router_families()
 NS_ra=r NS_rb=r DEV_ra=ra DEV_rb=rb
 
 # router_up: r forwards between a and b (topology ... r -- a:ra rb:b);
-# every forwarded packet has its TTL or hop limit decremented.
+# every forwarded packet has its TTL or hop limit decremented.  Its
+# devices have a link-local address (without DAD): a neighbour
+# solicitation for a packet it forwards comes from there, and without one
+# it sends none.
 router_up()
 {
 	ip -n "$NS_PREFIX-r" -b - <<-EOF
@@ -667,9 +670,32 @@ router_up()
 		link set rb up
 		addr add $GW_a/$WAN_PL dev ra $(nodad "$GW_a")
 		addr add $GW_b/$WAN_PL dev rb $(nodad "$GW_b")
+		addr add fe80::fe/64 dev ra nodad
+		addr add fe80::fe/64 dev rb nodad
 	EOF
 	in_ns r sysctl -q -w net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 	CASE_ROUTER=r
+}
+
+# wait_up NS DEV...: the devices' operational state is up, i.e. the
+# kernel has handled their carrier coming on (linkwatch does that up to a
+# second late) and given them their qdisc: until then, what they send is
+# dropped, and a neighbour solicitation lost that way costs a second.
+wait_up()
+{
+	local n=$1
+
+	shift
+	in_ns "$n" sh -c '
+		for i in $(seq 50); do
+			ok=1
+			for d; do
+				[ "$(cat /sys/class/net/$d/operstate)" = up ] || ok=
+			done
+			[ -z "$ok" ] || exit 0
+			sleep 0.1
+		done
+		exit 1' sh "$@" || fail "$* in $n not up"
 }
 
 # forwarded: how many packets of the outer family r has forwarded.
@@ -707,6 +733,11 @@ tunnel_up()
 	new_keys "$len" ab ba
 	"${ka}_end" a b $inner
 	"${kb}_end" b a
+	if [ "${ROUTED:-0}" = 1 ]; then
+		wait_up a wa
+		wait_up r ra rb
+		wait_up b wb
+	fi
 }
 
 # tunnel KIND-A KIND-B ALG INNER OUTER [INNER-NS]: tunnel_up, traffic and
