@@ -317,16 +317,22 @@ void sectun_tunnel_push(struct sk_buff *skb, struct net *net,
  */
 int sectun_tunnel_out(struct net *net, struct sk_buff *skb)
 {
-	if (skb->protocol == htons(ETH_P_IP))
-		return net_xmit_eval(ip_local_out(net, NULL, skb));
-	if (ipv6_hdr(skb)->nexthdr == IPPROTO_UDP) {
+	int err;
+
+	/* Not inside net_xmit_eval(): it evaluates its argument twice. */
+	if (skb->protocol == htons(ETH_P_IP)) {
+		err = ip_local_out(net, NULL, skb);
+	} else {
 		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 
-		skb_set_transport_header(skb, sizeof(*ip6h));
-		udp6_set_csum(false, skb, &ip6h->saddr, &ip6h->daddr,
-			      skb->len - sizeof(*ip6h));
+		if (ip6h->nexthdr == IPPROTO_UDP) {
+			skb_set_transport_header(skb, sizeof(*ip6h));
+			udp6_set_csum(false, skb, &ip6h->saddr, &ip6h->daddr,
+				      skb->len - sizeof(*ip6h));
+		}
+		err = ip6_local_out(net, NULL, skb);
 	}
-	return net_xmit_eval(ip6_local_out(net, NULL, skb));
+	return net_xmit_eval(err);
 }
 
 /* Send the protected packet in the underlay; count it against the inner. */
