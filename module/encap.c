@@ -264,7 +264,7 @@ void sectun_encap_float(struct sectun_sa *sa, struct sk_buff *skb)
 	union sectun_addr src = {};
 	struct sectun_cfg *cfg;
 	__be16 sport = 0;
-	bool udp;
+	bool udp, want_udp;
 
 	cfg = rcu_dereference(sd->cfg);
 	if (!cfg->float_on || !cfg->has_remote)
@@ -272,7 +272,8 @@ void sectun_encap_float(struct sectun_sa *sa, struct sk_buff *skb)
 	/* The UDP path left the UDP header as the transport header. */
 	udp = skb_transport_header(skb) + sizeof(struct udphdr) == skb->data &&
 	      skb_transport_header(skb) > skb_network_header(skb);
-	if (udp != (cfg->encap == SECTUN_ENCAP_UDP))
+	want_udp = cfg->encap == SECTUN_ENCAP_UDP;
+	if (udp != want_udp)
 		return;
 	if (udp)
 		sport = udp_hdr(skb)->source;

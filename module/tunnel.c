@@ -249,7 +249,7 @@ void sectun_tunnel_xmit(struct sectun_dev *sd, const struct sectun_cfg *cfg,
 		outer.df = 0;
 	skb->ignore_df = fit == SECTUN_PMTU_FRAGMENT;
 	/* Keepalives wait for an idle path; one store per jiffy at most. */
-	if (READ_ONCE(sd->last_tx) != jiffies)
+	if (time_after(jiffies, READ_ONCE(sd->last_tx)))
 		WRITE_ONCE(sd->last_tx, jiffies);
 	if (sa->proto == IPPROTO_AH)
 		sectun_ah_xmit(sa, skb, &outer);
