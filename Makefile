@@ -121,6 +121,8 @@ lint: $(CHECKPATCH) check-config
 		--ignore FILE_PATH_CHANGES,LINUX_VERSION_CODE -f $(TOP)/module/compat.h
 	@[ -n "$(BUILDDIR)" ] || { echo "lint: sparse builds in BUILDDIR;" \
 		"using $(TOP)/.build/lint" >&2; }
+	@# tee opens its file before make has created any directory.
+	@mkdir -p $(TOP)/.build
 	$(MAKE) -s module BUILDDIR=$(or $(BUILDDIR),$(TOP)/.build/lint) \
 		C=2 CF="-D__CHECK_ENDIAN__" W=1 2>&1 | tee $(TOP)/.build/sparse.log
 	@! grep -E "warning|error" $(TOP)/.build/sparse.log

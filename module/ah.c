@@ -25,6 +25,7 @@
 
 #include "ah.h"
 #include "compat.h"
+#include "encap.h"
 #include "sa.h"
 #include "tunnel.h"
 
@@ -201,7 +202,7 @@ void sectun_ah_xmit(struct sectun_sa *sa, struct sk_buff *skb,
 	}
 
 	if (unlikely(skb_cow_head(skb, LL_RESERVED_SPACE(skb_dst(skb)->dev) +
-				  sectun_tunnel_hlen(outer->family) + ah_hlen)))
+				  sectun_outer_hlen(outer) + ah_hlen)))
 		goto error;
 	nfrags = skb_cow_data(skb, 0, &trailer);
 	if (unlikely(nfrags < 0))
@@ -393,6 +394,7 @@ static void sectun_ah_rcv_finish(struct sectun_ah_ctx *ctx, int err)
 		sectun_tunnel_rx_drop(sa, skb, SECTUN_DROP_REPLAY);
 		goto out;
 	}
+	sectun_encap_float(sa, skb);
 
 	__skb_pull(skb, pull);
 	sectun_tunnel_rcv(sa, skb, nexthdr, outer_tos);

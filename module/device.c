@@ -19,6 +19,7 @@
 #include <net/rtnetlink.h>
 
 #include "compat.h"
+#include "encap.h"
 #include "objcount.h"
 #include "sa.h"
 #include "sectun.h"
@@ -33,7 +34,8 @@
 
 static void sectun_cfg_free(struct sectun_cfg *cfg)
 {
-	dst_cache_destroy(&cfg->dst_cache);
+	/* Nobody floats it any more: readers are gone, or never were. */
+	sectun_peer_free(rcu_dereference_protected(cfg->peer, true));
 	kfree(cfg);
 }
 
@@ -51,6 +53,11 @@ static const struct nla_policy sectun_link_policy[IFLA_SECTUN_MAX + 1] = {
 	[IFLA_SECTUN_TTL]	= { .type = NLA_U8 },
 	[IFLA_SECTUN_DSCP]	= { .type = NLA_U8 },
 	[IFLA_SECTUN_DF]	= NLA_POLICY_MAX(NLA_U8, SECTUN_DF_MAX),
+	[IFLA_SECTUN_ENCAP]	= NLA_POLICY_MAX(NLA_U8, SECTUN_ENCAP_MAX),
+	[IFLA_SECTUN_ENCAP_SPORT] = NLA_POLICY_MIN(NLA_U16, 1),
+	[IFLA_SECTUN_ENCAP_DPORT] = NLA_POLICY_MIN(NLA_U16, 1),
+	[IFLA_SECTUN_KEEPALIVE]	= { .type = NLA_U16 },
+	[IFLA_SECTUN_FLOAT]	= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 bool sectun_is_sectun(const struct net_device *dev)
@@ -122,20 +129,18 @@ static struct sectun_cfg *sectun_cfg_build(struct net *net,
 
 	if (old) {
 		memcpy(cfg, old, sizeof(*cfg));
+		/* Not the old one's: a new snapshot starts with an empty cache. */
+		RCU_INIT_POINTER(cfg->peer, NULL);
 	} else {
 		cfg->ttl = SECTUN_TTL_DEFAULT;
 		cfg->dscp = SECTUN_DSCP_COPY;
 		cfg->df = SECTUN_DF_COPY;
+		cfg->encap = SECTUN_ENCAP_NONE;
+		cfg->sport = SECTUN_ENCAP_PORT_DEFAULT;
+		cfg->dport = SECTUN_ENCAP_PORT_DEFAULT;
 	}
-	/* Not the old one's: a new snapshot starts with an empty cache. */
-	err = dst_cache_init(&cfg->dst_cache, GFP_KERNEL);
-	if (err) {
-		kfree(cfg);
-		return ERR_PTR(err);
-	}
-	err = -EINVAL;
 	if (!data)
-		return cfg;
+		goto peer;
 
 	if (data[IFLA_SECTUN_LOCAL] &&
 	    sectun_parse_addr(data[IFLA_SECTUN_LOCAL], &cfg->local,
@@ -198,6 +203,33 @@ static struct sectun_cfg *sectun_cfg_build(struct net *net,
 	}
 	if (data[IFLA_SECTUN_DF])
 		cfg->df = nla_get_u8(data[IFLA_SECTUN_DF]);
+	if (data[IFLA_SECTUN_ENCAP])
+		cfg->encap = nla_get_u8(data[IFLA_SECTUN_ENCAP]);
+	if (data[IFLA_SECTUN_ENCAP_SPORT])
+		cfg->sport = nla_get_u16(data[IFLA_SECTUN_ENCAP_SPORT]);
+	if (data[IFLA_SECTUN_ENCAP_DPORT])
+		cfg->dport = nla_get_u16(data[IFLA_SECTUN_ENCAP_DPORT]);
+	if (data[IFLA_SECTUN_KEEPALIVE])
+		cfg->keepalive = nla_get_u16(data[IFLA_SECTUN_KEEPALIVE]);
+	if (data[IFLA_SECTUN_FLOAT]) {
+		cfg->float_on = nla_get_u8(data[IFLA_SECTUN_FLOAT]);
+		cfg->float_set = true;
+	}
+peer:
+	/* Unless told otherwise, a peer behind NAT may move: follow it. */
+	if (!cfg->float_set)
+		cfg->float_on = cfg->encap == SECTUN_ENCAP_UDP;
+	if (cfg->has_remote) {
+		struct sectun_peer *peer;
+
+		err = -ENOMEM;
+		peer = sectun_peer_new(&cfg->remote,
+				       cfg->encap == SECTUN_ENCAP_UDP ?
+				       htons(cfg->dport) : 0, GFP_KERNEL);
+		if (!peer)
+			goto err;
+		RCU_INIT_POINTER(cfg->peer, peer);
+	}
 	return cfg;
 
 err:
@@ -224,9 +256,57 @@ int sectun_cfg_fill(struct sk_buff *skb, const struct sectun_cfg *cfg)
 	if (nla_put_u32(skb, IFLA_SECTUN_LINK, cfg->link) ||
 	    nla_put_u8(skb, IFLA_SECTUN_TTL, cfg->ttl) ||
 	    nla_put_u8(skb, IFLA_SECTUN_DSCP, cfg->dscp) ||
-	    nla_put_u8(skb, IFLA_SECTUN_DF, cfg->df))
+	    nla_put_u8(skb, IFLA_SECTUN_DF, cfg->df) ||
+	    nla_put_u8(skb, IFLA_SECTUN_ENCAP, cfg->encap) ||
+	    nla_put_u16(skb, IFLA_SECTUN_ENCAP_SPORT, cfg->sport) ||
+	    nla_put_u16(skb, IFLA_SECTUN_ENCAP_DPORT, cfg->dport) ||
+	    nla_put_u16(skb, IFLA_SECTUN_KEEPALIVE, cfg->keepalive) ||
+	    nla_put_u8(skb, IFLA_SECTUN_FLOAT, cfg->float_on))
 		return -EMSGSIZE;
 	return 0;
+}
+
+/*
+ * What a settings change may not do to the device's SAs, and to other
+ * devices'; under rtnl.
+ */
+static int sectun_cfg_check(struct sectun_dev *sd, const struct sectun_cfg *cfg,
+			    struct netlink_ext_ack *extack)
+{
+	if (sectun_sa_local_conflict(sd, cfg)) {
+		NL_SET_ERR_MSG(extack,
+			       "new local address would make an inbound SPI ambiguous with another device");
+		return -EEXIST;
+	}
+	if (cfg->encap == SECTUN_ENCAP_UDP &&
+	    sectun_sa_dev_has_proto(sd, IPPROTO_AH)) {
+		NL_SET_ERR_MSG(extack,
+			       "AH cannot be carried in UDP (RFC 3948): delete the device's AH SAs first");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * A change that keeps the configured peer keeps where it floated to: a
+ * TTL change must not send traffic back to a NAT mapping that is gone.
+ */
+static void sectun_cfg_keep_float(struct sectun_dev *sd,
+				  const struct sectun_cfg *old,
+				  struct sectun_cfg *cfg)
+{
+	struct sectun_peer *peer = rtnl_dereference(cfg->peer);
+	union sectun_addr addr;
+	__be16 port;
+
+	if (!peer || !old->has_remote || old->family != cfg->family ||
+	    memcmp(&old->remote, &cfg->remote, sizeof(cfg->remote)) ||
+	    old->encap != cfg->encap || old->dport != cfg->dport)
+		return;
+	if (sectun_encap_peer_get(sd, old, &addr, &port)) {
+		peer->addr = addr;
+		peer->port = port;
+	}
 }
 
 /*
@@ -285,7 +365,10 @@ drop:
 /* Unregistration, under rtnl: the SAs go with the device. */
 static void sectun_uninit(struct net_device *dev)
 {
-	sectun_sa_flush_dev(netdev_priv(dev), 0);
+	struct sectun_dev *sd = netdev_priv(dev);
+
+	sectun_sa_flush_dev(sd, 0);
+	sectun_encap_uninit_dev(sd);
 }
 
 static const struct net_device_ops sectun_netdev_ops = {
@@ -336,6 +419,7 @@ static void sectun_setup(struct net_device *dev)
 	sd->dev = dev;
 	INIT_LIST_HEAD(&sd->net_node);
 	INIT_LIST_HEAD(&sd->sas);
+	sectun_encap_init_dev(sd);
 }
 
 static int sectun_validate(struct nlattr *tb[], struct nlattr *data[],
@@ -363,10 +447,14 @@ static int sectun_newlink(struct net *src_net, struct net_device *dev,
 	RCU_INIT_POINTER(sd->cfg, cfg);
 	sd->net = src_net;
 
+	err = sectun_encap_update(sd, cfg, extack);
+	if (err)
+		goto err_free_cfg;
+
 	err = -ENOMEM;
 	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
 	if (!dev->tstats)
-		goto err_free_cfg;
+		goto err_encap;
 
 	err = gro_cells_init(&sd->gro_cells, dev);
 	if (err)
@@ -388,6 +476,7 @@ static int sectun_newlink(struct net *src_net, struct net_device *dev,
 	 */
 	dev->priv_destructor = sectun_destruct;
 	sectun_obj_created(SECTUN_OBJ_DEV);
+	sectun_keepalive_update(sd, cfg);
 	return 0;
 
 err_gro_cells:
@@ -395,6 +484,8 @@ err_gro_cells:
 err_free_stats:
 	free_percpu(dev->tstats);
 	dev->tstats = NULL;
+err_encap:
+	sectun_encap_detach(sd);
 err_free_cfg:
 	RCU_INIT_POINTER(sd->cfg, NULL);
 	sectun_cfg_free(cfg);
@@ -408,25 +499,30 @@ static int sectun_changelink(struct net_device *dev, struct nlattr *tb[],
 	struct sectun_dev *sd = netdev_priv(dev);
 	struct sectun_cfg *old, *cfg;
 
+	int err;
+
 	old = rtnl_dereference(sd->cfg);
 	cfg = sectun_cfg_build(sd->net, old, data, extack);
 	if (IS_ERR(cfg))
 		return PTR_ERR(cfg);
-	if (sectun_sa_local_conflict(sd, cfg)) {
-		NL_SET_ERR_MSG(extack,
-			       "new local address would make an inbound SPI ambiguous with another device");
+	err = sectun_cfg_check(sd, cfg, extack);
+	if (!err)
+		err = sectun_encap_update(sd, cfg, extack);
+	if (err) {
 		sectun_cfg_free(cfg);
-		return -EEXIST;
+		return err;
 	}
+	sectun_cfg_keep_float(sd, old, cfg);
 	rcu_assign_pointer(sd->cfg, cfg);
 	call_rcu(&old->rcu, sectun_cfg_free_rcu);
+	sectun_keepalive_update(sd, cfg);
 
 	/*
 	 * An MTU the user chose stays; one sectun derived follows the
 	 * endpoints (and only them: a TTL change must not move the MTU).
 	 */
 	if (data && (data[IFLA_SECTUN_LOCAL] || data[IFLA_SECTUN_REMOTE] ||
-		     data[IFLA_SECTUN_LINK]) &&
+		     data[IFLA_SECTUN_LINK] || data[IFLA_SECTUN_ENCAP]) &&
 	    !tb[IFLA_MTU] && dev->mtu == sd->auto_mtu) {
 		unsigned int mtu = sectun_tunnel_default_mtu(sd, cfg);
 
@@ -452,7 +548,12 @@ static size_t sectun_get_size(const struct net_device *dev)
 	       nla_total_size(sizeof(u32)) +			/* LINK */
 	       nla_total_size(sizeof(u8)) +			/* TTL */
 	       nla_total_size(sizeof(u8)) +			/* DSCP */
-	       nla_total_size(sizeof(u8));			/* DF */
+	       nla_total_size(sizeof(u8)) +			/* DF */
+	       nla_total_size(sizeof(u8)) +			/* ENCAP */
+	       nla_total_size(sizeof(u16)) +			/* ENCAP_SPORT */
+	       nla_total_size(sizeof(u16)) +			/* ENCAP_DPORT */
+	       nla_total_size(sizeof(u16)) +			/* KEEPALIVE */
+	       nla_total_size(sizeof(u8));			/* FLOAT */
 }
 
 static int sectun_fill_info(struct sk_buff *skb, const struct net_device *dev)

@@ -24,6 +24,7 @@
 #include <net/esp.h>
 
 #include "compat.h"
+#include "encap.h"
 #include "esp.h"
 #include "pad.h"
 #include "sa.h"
@@ -174,7 +175,7 @@ void sectun_esp_xmit(struct sectun_sa *sa, struct sk_buff *skb,
 
 	/* Headers in front, trailer and ICV behind, all of it ours to write. */
 	if (unlikely(skb_cow_head(skb, LL_RESERVED_SPACE(skb_dst(skb)->dev) +
-				  sectun_tunnel_hlen(outer->family) +
+				  sectun_outer_hlen(outer) +
 				  sizeof(*esph) + alg->iv_len)))
 		goto error;
 	nfrags = skb_cow_data(skb, tailen, &trailer);
@@ -267,6 +268,7 @@ static void sectun_esp_rcv_finish(struct sectun_esp_ctx *ctx, int err)
 		sectun_tunnel_rx_drop(sa, skb, SECTUN_DROP_REPLAY);
 		goto out;
 	}
+	sectun_encap_float(sa, skb);
 
 	p = skb_header_pointer(skb, skb->len - alg->icv_len - sizeof(trl),
 			       sizeof(trl), trl);

@@ -25,6 +25,7 @@ static int __net_init sectun_net_init(struct net *net)
 	INIT_LIST_HEAD(&sn->devs);
 	hash_init(sn->sa_in);
 	hash_init(sn->sa_out);
+	INIT_LIST_HEAD(&sn->udp_socks);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <net/netlink.h>
 
 #include "compat.h"
+#include "encap.h"
 #include "sa.h"
 #include "sectun.h"
 
@@ -115,6 +116,54 @@ static void *sectun_msg_start(struct sk_buff *skb, struct net_device *dev,
 	return hdr;
 }
 
+/* Where the device sends now; under rtnl or RCU. */
+static int sectun_dev_fill_endpoint(struct sk_buff *skb, struct sectun_dev *sd)
+{
+	const struct sectun_cfg *cfg = rcu_dereference_rtnl(sd->cfg);
+	const struct sectun_peer *peer;
+	int err;
+
+	rcu_read_lock();
+	peer = rcu_dereference(cfg->peer);
+	if (!peer) {
+		rcu_read_unlock();
+		return 0;
+	}
+	if (cfg->family == AF_INET)
+		err = nla_put_in_addr(skb, SECTUN_DEV_A_ENDPOINT, peer->addr.ip4);
+	else
+		err = nla_put_in6_addr(skb, SECTUN_DEV_A_ENDPOINT,
+				       &peer->addr.ip6);
+	if (!err && cfg->encap == SECTUN_ENCAP_UDP)
+		err = nla_put_u16(skb, SECTUN_DEV_A_ENDPOINT_PORT,
+				  ntohs(peer->port));
+	rcu_read_unlock();
+	return err;
+}
+
+static int sectun_dev_fill_stats(struct sk_buff *skb, struct sectun_dev *sd)
+{
+	struct nlattr *nest;
+	u64 ka_rx, non_esp;
+
+	sectun_encap_port_stats(sd, &ka_rx, &non_esp);
+	nest = nla_nest_start(skb, SECTUN_DEV_A_STATS);
+	if (!nest ||
+	    nla_put_u64_64bit(skb, SECTUN_DEV_STATS_A_KEEPALIVE_TX,
+			      atomic64_read(&sd->stats.keepalive_tx),
+			      SECTUN_DEV_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, SECTUN_DEV_STATS_A_KEEPALIVE_RX, ka_rx,
+			      SECTUN_DEV_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, SECTUN_DEV_STATS_A_NON_ESP, non_esp,
+			      SECTUN_DEV_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, SECTUN_DEV_STATS_A_FLOATS,
+			      atomic64_read(&sd->stats.floats),
+			      SECTUN_DEV_STATS_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 /* Caller holds rtnl or the RCU read lock. */
 static int sectun_dev_fill(struct sk_buff *skb, struct net_device *dev,
 			   u32 portid, u32 seq, int flags)
@@ -141,6 +190,8 @@ static int sectun_dev_fill(struct sk_buff *skb, struct net_device *dev,
 		goto err;
 	tx_sa = rcu_dereference_rtnl(sd->tx_sa);
 	if (tx_sa && nla_put_u32(skb, SECTUN_DEV_A_ACTIVE_SPI, tx_sa->spi))
+		goto err;
+	if (sectun_dev_fill_endpoint(skb, sd) || sectun_dev_fill_stats(skb, sd))
 		goto err;
 	nla_nest_end(skb, nest);
 
@@ -280,6 +331,41 @@ static int sectun_sa_fill(struct sk_buff *skb, struct sectun_sa *sa,
 err:
 	genlmsg_cancel(skb, hdr);
 	return -EMSGSIZE;
+}
+
+/*
+ * Something about @sd changed on its own (the peer floated): tell
+ * listeners, from any context.  @cmd: an event command.
+ */
+void sectun_genl_dev_notify(struct sectun_dev *sd, u8 cmd)
+{
+	struct net *net = dev_net(sd->dev);
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&sectun_genl_family, net, 0))
+		return;
+	msg = nlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	if (!msg)
+		return;
+	hdr = sectun_msg_start(msg, sd->dev, 0, 0, 0, cmd);
+	if (!hdr)
+		goto err;
+	nest = nla_nest_start(msg, SECTUN_A_DEV);
+	rcu_read_lock();
+	if (!nest || sectun_dev_fill_endpoint(msg, sd)) {
+		rcu_read_unlock();
+		goto err;
+	}
+	rcu_read_unlock();
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&sectun_genl_family, net, msg, 0, 0,
+				GFP_ATOMIC);
+	return;
+err:
+	nlmsg_free(msg);
 }
 
 /* SA added or deleted: tell listeners where the operator sees the device. */

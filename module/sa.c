@@ -192,6 +192,12 @@ int sectun_sa_link(struct sectun_dev *sd, struct sectun_sa *sa,
 	struct sectun_net *sn = sectun_pernet(sd->net);
 
 	ASSERT_RTNL();
+	if (sa->proto == IPPROTO_AH &&
+	    rtnl_dereference(sd->cfg)->encap == SECTUN_ENCAP_UDP) {
+		NL_SET_ERR_MSG(extack,
+			       "AH cannot be carried in UDP (RFC 3948): the device has encap udp");
+		return -EINVAL;
+	}
 	if (sectun_sa_find_dev(sd, sa->dir, sa->spi, sa->proto)) {
 		SECTUN_ERR_FMT(extack, "an SA with this SPI already exists",
 			       "%s SA with SPI 0x%x already exists on %s",
@@ -277,6 +283,17 @@ bool sectun_sa_local_conflict(struct sectun_dev *sd,
 	list_for_each_entry(sa, &sd->sas, dev_node)
 		if (sa->dir == SECTUN_DIR_IN &&
 		    sectun_sa_in_conflict(sn, sa->spi, sa->proto, cfg, sd))
+			return true;
+	return false;
+}
+
+bool sectun_sa_dev_has_proto(struct sectun_dev *sd, u8 proto)
+{
+	struct sectun_sa *sa;
+
+	ASSERT_RTNL();
+	list_for_each_entry(sa, &sd->sas, dev_node)
+		if (sa->proto == proto)
 			return true;
 	return false;
 }

@@ -90,6 +90,7 @@ struct sectun_sa *sectun_sa_find_dev(struct sectun_dev *sd, u8 dir, u32 spi,
 void sectun_sa_flush_dev(struct sectun_dev *sd, u8 dir);
 bool sectun_sa_local_conflict(struct sectun_dev *sd,
 			      const struct sectun_cfg *cfg);
+bool sectun_sa_dev_has_proto(struct sectun_dev *sd, u8 proto);
 void sectun_sa_put(struct sectun_sa *sa);
 u64 sectun_sa_seq(struct sectun_sa *sa);
 void sectun_sa_stats_read(const struct sectun_sa *sa, u64 *packets,

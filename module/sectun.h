@@ -19,6 +19,7 @@
 #include <linux/sectun.h>
 
 struct sectun_sa;
+struct sectun_udp;
 
 #define SECTUN_DEFAULT_MTU	1400
 
@@ -26,6 +27,18 @@ struct sectun_sa;
 union sectun_addr {
 	__be32 ip4;
 	struct in6_addr ip6;
+};
+
+/*
+ * Where packets go: the configured remote end, or where an authenticated
+ * peer floated to.  Replaced whole, never changed in place, and with it
+ * the route cached toward it.
+ */
+struct sectun_peer {
+	union sectun_addr addr;
+	__be16 port;			/* UDP destination with encap udp */
+	struct dst_cache dst_cache;
+	struct rcu_head rcu;
 };
 
 /*
@@ -43,12 +56,28 @@ struct sectun_cfg {
 	u8 ttl;				/* SECTUN_TTL_INHERIT or 1..255 */
 	u8 dscp;			/* SECTUN_DSCP_COPY or 0..63 */
 	u8 df;				/* enum sectun_df */
+	u8 encap;			/* enum sectun_encap */
+	bool float_on;			/* follow an authenticated peer */
+	bool float_set;			/* ... as the user said, not by default */
+	u16 sport;			/* encap udp: our port */
+	u16 dport;			/* encap udp: the configured peer's */
+	u16 keepalive;			/* seconds, 0 = off */
 	/*
-	 * The underlay route to remote.  Part of the snapshot so that a
-	 * route looked up for old settings can never be cached for new ones.
+	 * The one part that changes after publication: floating replaces
+	 * it, under sectun_dev.float_lock.  Set exactly when has_remote.
+	 * A new snapshot gets a new one, so that a route looked up for old
+	 * settings can never be cached for new ones.
 	 */
-	struct dst_cache dst_cache;
+	struct sectun_peer __rcu *peer;
 	struct rcu_head rcu;
+};
+
+/* Counters of a device outside any SA. */
+struct sectun_dev_stats {
+	atomic64_t keepalive_tx;
+	atomic64_t keepalive_rx;
+	atomic64_t non_esp;
+	atomic64_t floats;
 };
 
 struct sectun_dev {
@@ -71,6 +100,13 @@ struct sectun_dev {
 	 * a settings change may derive it again.
 	 */
 	unsigned int auto_mtu;
+
+	/* NAT traversal, encap.c. */
+	struct sectun_udp __rcu *udp;	/* encap udp socket; rtnl writers */
+	spinlock_t float_lock;		/* serializes peer replacement */
+	unsigned long last_tx;		/* jiffies: keepalives wait for idle */
+	struct timer_list keepalive_timer;
+	struct sectun_dev_stats stats;
 };
 
 #define SECTUN_SA_HASH_BITS	10
@@ -82,6 +118,7 @@ struct sectun_net {
 	DECLARE_HASHTABLE(sa_in, SECTUN_SA_HASH_BITS);
 	/* Outbound SAs by SPI, for ICMP errors about what we sent. */
 	DECLARE_HASHTABLE(sa_out, SECTUN_SA_HASH_BITS);
+	struct list_head udp_socks;	/* struct sectun_udp, under rtnl */
 };
 
 extern unsigned int sectun_net_id;
@@ -107,5 +144,6 @@ void sectun_proto_uninit(void);
 int sectun_genl_init(void);
 void sectun_genl_uninit(void);
 void sectun_genl_sa_notify(struct sectun_sa *sa, u8 cmd);
+void sectun_genl_dev_notify(struct sectun_dev *sd, u8 cmd);
 
 #endif /* _SECTUN_H */

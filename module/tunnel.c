@@ -14,12 +14,14 @@
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/udp.h>
 #include <net/dsfield.h>
 #include <net/icmp.h>
 #include <net/inet_ecn.h>
 #include <net/ip.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
+#include <net/ip6_checksum.h>
 #include <net/route.h>
 
 #include "ah.h"
@@ -32,23 +34,31 @@ unsigned int sectun_tunnel_hlen(sa_family_t family)
 				   sizeof(struct ipv6hdr);
 }
 
-/* The route to the remote end, cached per CPU; a held reference or error. */
-static struct dst_entry *sectun_route(struct sectun_dev *sd,
-				      struct sectun_cfg *cfg, u8 proto,
-				      union sectun_addr *saddr)
+/* Everything in front of the transform's header. */
+unsigned int sectun_outer_hlen(const struct sectun_outer *outer)
 {
+	return sectun_tunnel_hlen(outer->family) +
+	       (outer->udp ? sizeof(struct udphdr) : 0);
+}
+
+/* The route to @peer, cached per CPU; a held reference or error. */
+struct dst_entry *sectun_route(struct sectun_dev *sd, struct sectun_cfg *cfg,
+			       struct sectun_peer *peer, u8 proto,
+			       union sectun_addr *saddr)
+{
+	struct dst_cache *cache = &peer->dst_cache;
 	struct dst_entry *dst;
 
 	if (cfg->family == AF_INET) {
 		struct flowi4 fl4 = {
-			.daddr = cfg->remote.ip4,
+			.daddr = peer->addr.ip4,
 			.saddr = cfg->has_local ? cfg->local.ip4 : 0,
 			.flowi4_oif = cfg->link,
 			.flowi4_proto = proto,
 		};
 		struct rtable *rt;
 
-		rt = dst_cache_get_ip4(&cfg->dst_cache, &saddr->ip4);
+		rt = dst_cache_get_ip4(cache, &saddr->ip4);
 		if (rt)
 			return &rt->dst;
 		rt = ip_route_output_key(sd->net, &fl4);
@@ -58,12 +68,12 @@ static struct dst_entry *sectun_route(struct sectun_dev *sd,
 		saddr->ip4 = fl4.saddr;
 	} else {
 		struct flowi6 fl6 = {
-			.daddr = cfg->remote.ip6,
+			.daddr = peer->addr.ip6,
 			.flowi6_oif = cfg->link,
 			.flowi6_proto = proto,
 		};
 
-		dst = dst_cache_get_ip6(&cfg->dst_cache, &saddr->ip6);
+		dst = dst_cache_get_ip6(cache, &saddr->ip6);
 		if (dst)
 			return dst;
 		if (cfg->has_local)
@@ -79,9 +89,9 @@ static struct dst_entry *sectun_route(struct sectun_dev *sd,
 		return ERR_PTR(-ELOOP);
 	}
 	if (cfg->family == AF_INET)
-		dst_cache_set_ip4(&cfg->dst_cache, dst, saddr->ip4);
+		dst_cache_set_ip4(cache, dst, saddr->ip4);
 	else
-		dst_cache_set_ip6(&cfg->dst_cache, dst, &saddr->ip6);
+		dst_cache_set_ip6(cache, dst, &saddr->ip6);
 	return dst;
 }
 
@@ -118,10 +128,12 @@ enum sectun_pmtu {
 static enum sectun_pmtu sectun_tunnel_pmtu(struct sk_buff *skb,
 					   struct sectun_sa *sa,
 					   struct dst_entry *dst,
-					   sa_family_t family, __be16 df)
+					   const struct sectun_outer *outer,
+					   __be16 df)
 {
-	unsigned int hlen = sectun_tunnel_hlen(family);
+	unsigned int hlen = sectun_outer_hlen(outer);
 	unsigned int pmtu = dst_mtu(dst), mtu;
+	sa_family_t family = outer->family;
 
 	if (likely(hlen + sectun_xfrm_len(sa, family, skb->len) <= pmtu))
 		return SECTUN_PMTU_FITS;
@@ -198,6 +210,7 @@ static void sectun_tx_error(struct net_device *dev, struct sk_buff *skb)
 void sectun_tunnel_xmit(struct sectun_dev *sd, const struct sectun_cfg *cfg,
 			struct sectun_sa *sa, struct sk_buff *skb)
 {
+	struct sectun_peer *peer = rcu_dereference(cfg->peer);
 	struct net_device *dev = sd->dev;
 	struct sectun_outer outer;
 	enum sectun_pmtu fit;
@@ -205,10 +218,14 @@ void sectun_tunnel_xmit(struct sectun_dev *sd, const struct sectun_cfg *cfg,
 	__be16 inner_df;
 
 	outer.family = cfg->family;
-	outer.proto = sa->proto;
-	outer.daddr = cfg->remote;
+	/* RFC 3948 carries ESP only; AH SAs are refused on such devices. */
+	outer.udp = cfg->encap == SECTUN_ENCAP_UDP && sa->proto == IPPROTO_ESP;
+	outer.proto = outer.udp ? IPPROTO_UDP : sa->proto;
+	outer.sport = htons(cfg->sport);
+	outer.dport = peer->port;
+	outer.daddr = peer->addr;
 	/* The cache inside is per-CPU and safe to fill from the datapath. */
-	dst = sectun_route(sd, (struct sectun_cfg *)cfg, sa->proto,
+	dst = sectun_route(sd, (struct sectun_cfg *)cfg, peer, outer.proto,
 			   &outer.saddr);
 	if (IS_ERR(dst)) {
 		DEV_STATS_INC(dev, tx_carrier_errors);
@@ -219,8 +236,7 @@ void sectun_tunnel_xmit(struct sectun_dev *sd, const struct sectun_cfg *cfg,
 
 	sectun_outer_fields(skb, cfg, &outer, &inner_df);
 	/* "df set" refuses what does not fit, even if the inner allows it. */
-	fit = sectun_tunnel_pmtu(skb, sa, dst, cfg->family,
-				 inner_df | outer.df);
+	fit = sectun_tunnel_pmtu(skb, sa, dst, &outer, inner_df | outer.df);
 	if (fit == SECTUN_PMTU_REFUSED) {
 		dst_release(dst);
 		goto err;
@@ -232,6 +248,9 @@ void sectun_tunnel_xmit(struct sectun_dev *sd, const struct sectun_cfg *cfg,
 	if (fit == SECTUN_PMTU_FRAGMENT)
 		outer.df = 0;
 	skb->ignore_df = fit == SECTUN_PMTU_FRAGMENT;
+	/* Keepalives wait for an idle path; one store per jiffy at most. */
+	if (time_after(jiffies, READ_ONCE(sd->last_tx)))
+		WRITE_ONCE(sd->last_tx, jiffies);
 	if (sa->proto == IPPROTO_AH)
 		sectun_ah_xmit(sa, skb, &outer);
 	else
@@ -250,6 +269,15 @@ err:
 void sectun_tunnel_push(struct sk_buff *skb, struct net *net,
 			const struct sectun_outer *o)
 {
+	if (o->udp) {
+		/* The IPv6 checksum waits for the payload: sectun_tunnel_out(). */
+		struct udphdr *uh = skb_push(skb, sizeof(*uh));
+
+		uh->source = o->sport;
+		uh->dest = o->dport;
+		uh->len = htons(skb->len);
+		uh->check = 0;
+	}
 	if (o->family == AF_INET) {
 		struct iphdr *iph = skb_push(skb, sizeof(*iph));
 
@@ -282,19 +310,38 @@ void sectun_tunnel_push(struct sk_buff *skb, struct net *net,
 	}
 }
 
+/*
+ * Send a complete outer packet in the underlay @net.  UDP over IPv4 goes
+ * without checksum (RFC 3948 2.1); IPv6 requires one (RFC 8200 8.1),
+ * left to the device where it can, like every UDP tunnel.
+ */
+int sectun_tunnel_out(struct net *net, struct sk_buff *skb)
+{
+	int err;
+
+	/* Not inside net_xmit_eval(): it evaluates its argument twice. */
+	if (skb->protocol == htons(ETH_P_IP)) {
+		err = ip_local_out(net, NULL, skb);
+	} else {
+		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+
+		if (ip6h->nexthdr == IPPROTO_UDP) {
+			skb_set_transport_header(skb, sizeof(*ip6h));
+			udp6_set_csum(false, skb, &ip6h->saddr, &ip6h->daddr,
+				      skb->len - sizeof(*ip6h));
+		}
+		err = ip6_local_out(net, NULL, skb);
+	}
+	return net_xmit_eval(err);
+}
+
 /* Send the protected packet in the underlay; count it against the inner. */
 void sectun_tunnel_send(struct sectun_sa *sa, struct sk_buff *skb,
 			unsigned int inner_len)
 {
 	struct net_device *dev = sa->sd->dev;
-	struct net *net = sa->sd->net;
-	int err;
 
-	if (skb->protocol == htons(ETH_P_IP))
-		err = ip_local_out(net, NULL, skb);
-	else
-		err = ip6_local_out(net, NULL, skb);
-	if (unlikely(net_xmit_eval(err))) {
+	if (unlikely(sectun_tunnel_out(sa->sd->net, skb))) {
 		DEV_STATS_INC(dev, tx_errors);
 		return;
 	}
@@ -453,5 +500,7 @@ unsigned int sectun_tunnel_default_mtu(struct sectun_dev *sd,
 		dst_release(dst);
 	}
 	mtu -= sectun_tunnel_hlen(cfg->family) + SECTUN_ESP_MAX_OVERHEAD;
+	if (cfg->encap == SECTUN_ENCAP_UDP)
+		mtu -= sizeof(struct udphdr);
 	return clamp(mtu, (unsigned int)ETH_MIN_MTU, (unsigned int)ETH_DATA_LEN);
 }

@@ -80,6 +80,13 @@ wait_for()
 # The SIMD crypto drivers, so that transforms (and the crypto manager's
 # self-tests of each new template) do not fall back to generic C code,
 # which is many times slower under QEMU's emulation.
+# The kernel's UDP tunnel helpers NAT traversal links against: insmod of
+# a work-tree build does not resolve them (modprobe of an installed one does).
+load_module_deps()
+{
+	modprobe -q -a udp_tunnel ip6_udp_tunnel 2>/dev/null || true
+}
+
 load_crypto_drivers()
 {
 	local m
@@ -100,6 +107,7 @@ load_module()
 {
 	module_loaded && return 0
 	load_crypto_drivers
+	load_module_deps
 	if [ -n "${SECTUN_KO:-}" ]; then
 		insmod "$SECTUN_KO"
 	else
@@ -126,6 +134,7 @@ load_module_async()
 		skip "cryptd AEAD instances fail their self-test before Linux 6.3"
 	wait_for 30 unload_module || fail "cannot unload sectun"
 	load_crypto_drivers
+	load_module_deps
 	if [ -n "${SECTUN_KO:-}" ]; then
 		insmod "$SECTUN_KO" force_async=1
 	else

@@ -25,7 +25,11 @@ GENL_ID_CTRL = 0x10
 CTRL_CMD_GETFAMILY = 3
 CTRL_ATTR_FAMILY_ID = 1
 CTRL_ATTR_FAMILY_NAME = 2
+CTRL_ATTR_MCAST_GROUPS = 7
+CTRL_ATTR_MCAST_GRP_NAME = 1
+CTRL_ATTR_MCAST_GRP_ID = 2
 SOL_NETLINK = 270
+NETLINK_ADD_MEMBERSHIP = 1
 NETLINK_EXT_ACK = 11
 NLMSGERR_ATTR_MSG = 1
 NLM_F_ACK_TLVS = 0x200
@@ -36,18 +40,27 @@ SECTUN_CMD_DEV_GET = 1
 SECTUN_CMD_SA_NEW = 2
 SECTUN_CMD_SA_DEL = 3
 SECTUN_CMD_SA_GET = 4
+SECTUN_CMD_ENDPOINT_CHANGED = 6
+EVENTS = {SECTUN_CMD_SA_NEW: "sa-new", SECTUN_CMD_SA_DEL: "sa-del",
+          SECTUN_CMD_ENDPOINT_CHANGED: "endpoint-changed"}
 SECTUN_A_IFINDEX = 1
 SECTUN_A_IFNAME = 2
 SECTUN_A_DEV = 3
 SECTUN_A_SA = 4
 SA_ATTRS = {2: "dir", 3: "spi", 4: "proto", 5: "alg", 6: "key", 7: "esn",
-            8: "window", 9: "seq", 10: "active", 11: "stats"}
+            8: "window", 9: "seq", 10: "active", 11: "stats", 12: "align4"}
 SA_ATTR_IDS = {v: k for k, v in SA_ATTRS.items()}
 SECTUN_DEV_A_SETTINGS = 1
 SECTUN_DEV_A_ACTIVE_SPI = 2
 SECTUN_DEV_A_SA_COUNT = 3
+SECTUN_DEV_A_ENDPOINT = 4
+SECTUN_DEV_A_ENDPOINT_PORT = 5
+SECTUN_DEV_A_STATS = 6
+DEV_STATS = {2: "keepalive_tx", 3: "keepalive_rx", 4: "non_esp",
+             5: "floats"}
 IFLA_SECTUN = {1: "local", 2: "remote", 3: "link", 4: "ttl", 5: "dscp",
-               6: "df"}
+               6: "df", 7: "encap", 8: "encap_sport", 9: "encap_dport",
+               10: "keepalive", 11: "float"}
 
 
 class NetlinkError(Exception):
@@ -93,6 +106,36 @@ class Genl:
                              attr_str(CTRL_ATTR_FAMILY_NAME, family))
         self.family = struct.unpack("H",
                                     reply[0][CTRL_ATTR_FAMILY_ID][:2])[0]
+        self.groups = {}
+        grps = reply[0].get(CTRL_ATTR_MCAST_GROUPS, b"")
+        for grp in parse_attrs(grps).values():
+            g = parse_attrs(grp)
+            if CTRL_ATTR_MCAST_GRP_NAME in g and CTRL_ATTR_MCAST_GRP_ID in g:
+                name = g[CTRL_ATTR_MCAST_GRP_NAME].rstrip(b"\0").decode()
+                self.groups[name] = struct.unpack(
+                    "I", g[CTRL_ATTR_MCAST_GRP_ID][:4])[0]
+
+    def join(self, group):
+        self.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+                             self.groups[group])
+
+    def listen(self, count, timeout):
+        """Yield (cmd, attrs) of the next count messages of the groups
+        joined, until timeout seconds pass without one."""
+        self.sock.settimeout(timeout)
+        while count > 0:
+            try:
+                data = self.sock.recv(1 << 20)
+            except socket.timeout:
+                return
+            while len(data) >= 16 and count > 0:
+                mlen, mtype = struct.unpack_from("IH", data)
+                msgdata = data[16:mlen]
+                data = data[(mlen + 3) & ~3:]
+                if mtype != self.family or len(msgdata) < 4:
+                    continue
+                count -= 1
+                yield msgdata[0], parse_attrs(msgdata[4:])
 
     def request(self, cmd, payload=b"", dump=False, version=1):
         flags = NLM_F_REQUEST | NLM_F_ACK | (NLM_F_DUMP if dump else 0)
@@ -132,13 +175,16 @@ def decode_settings(raw):
     for atype, val in parse_attrs(raw).items():
         name = IFLA_SECTUN.get(atype, str(atype))
         if name in ("local", "remote"):
-            fam = socket.AF_INET if len(val) == 4 else socket.AF_INET6
-            out[name] = socket.inet_ntop(fam, val)
-        elif name == "link":
-            out[name] = struct.unpack("I", val)[0]
+            out[name] = ntop(val)
         else:
-            out[name] = val[0]
+            # u8, u16 (ports, keepalive) and u32 (link), host order.
+            out[name] = int.from_bytes(val, sys.byteorder)
     return out
+
+
+def ntop(val):
+    fam = socket.AF_INET if len(val) == 4 else socket.AF_INET6
+    return socket.inet_ntop(fam, val)
 
 
 def decode_dev(attrs):
@@ -152,6 +198,16 @@ def decode_dev(attrs):
     if SECTUN_DEV_A_ACTIVE_SPI in nest:
         dev["active_spi"] = struct.unpack("I",
                                           nest[SECTUN_DEV_A_ACTIVE_SPI])[0]
+    if SECTUN_DEV_A_ENDPOINT in nest:
+        dev["endpoint"] = ntop(nest[SECTUN_DEV_A_ENDPOINT])
+    if SECTUN_DEV_A_ENDPOINT_PORT in nest:
+        dev["endpoint_port"] = struct.unpack(
+            "H", nest[SECTUN_DEV_A_ENDPOINT_PORT][:2])[0]
+    if SECTUN_DEV_A_STATS in nest:
+        dev["stats"] = {DEV_STATS.get(k, str(k)): struct.unpack("Q", v)[0]
+                        for k, v in
+                        parse_attrs(nest[SECTUN_DEV_A_STATS]).items()
+                        if len(v) == 8}
     return dev
 
 
@@ -175,7 +231,8 @@ def sa_payload(args):
     """Build an SA request exactly as asked, however wrong it is."""
     nest = b""
     for name, fmt in (("dir", "B"), ("spi", "I"), ("proto", "B"),
-                      ("esn", "B"), ("window", "I"), ("seq", "Q")):
+                      ("esn", "B"), ("window", "I"), ("seq", "Q"),
+                      ("align4", "B")):
         val = getattr(args, name, None)
         if val is not None:
             nest += attr(SA_ATTR_IDS[name], struct.pack(fmt, val))
@@ -208,6 +265,11 @@ def main():
             p.add_argument("--esn", type=int)
             p.add_argument("--window", type=lambda x: int(x, 0))
             p.add_argument("--seq", type=lambda x: int(x, 0))
+            p.add_argument("--align4", type=int)
+    ev = sub.add_parser("events", help="print events of the events group "
+                        "(JSON, one per line) until COUNT or TIMEOUT")
+    ev.add_argument("--count", type=int, default=1)
+    ev.add_argument("--timeout", type=float, default=10)
     sub.add_parser("batch", help="JSON requests from stdin, one per line: "
                    '{"cmd": "sa-add", "ifname": ..., "dir": ...}; '
                    "prints 'ok' or 'error: MESSAGE' per line")
@@ -231,6 +293,20 @@ def main():
                     print("ok", flush=True)
                 except NetlinkError as e:
                     print(f"error: {e}", flush=True)
+        elif args.cmd == "events":
+            # Joined before "listening" is printed: a caller that waits
+            # for it on stderr misses no event.
+            nl.join("events")
+            print("listening", file=sys.stderr, flush=True)
+            for cmd, attrs in nl.listen(args.count, args.timeout):
+                if cmd == SECTUN_CMD_ENDPOINT_CHANGED:
+                    ev = decode_dev(attrs)
+                elif cmd in (SECTUN_CMD_SA_NEW, SECTUN_CMD_SA_DEL):
+                    ev = decode_sa(attrs)
+                else:
+                    ev = {}
+                ev["event"] = EVENTS.get(cmd, str(cmd))
+                print(json.dumps(ev), flush=True)
         elif args.cmd == "sa-add":
             nl.request(SECTUN_CMD_SA_NEW, sa_payload(args))
         elif args.cmd == "sa-del":

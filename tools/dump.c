@@ -68,6 +68,12 @@ static int sa_attr(const struct nlattr *attr, void *data)
 	case SECTUN_SA_A_STATS:
 		mnl_attr_parse_nested(attr, stats_attr, sa);
 		break;
+	case SECTUN_SA_A_ALIGN4:
+		if (mnl_attr_validate(attr, MNL_TYPE_U8) == 0) {
+			sa->align4 = mnl_attr_get_u8(attr);
+			sa->has_align4 = true;
+		}
+		break;
 	}
 	return MNL_CB_OK;
 }
@@ -144,6 +150,50 @@ static int settings_attr(const struct nlattr *attr, void *data)
 		if (mnl_attr_validate(attr, MNL_TYPE_U8) == 0)
 			d->df = mnl_attr_get_u8(attr);
 		break;
+	case IFLA_SECTUN_ENCAP:
+		if (mnl_attr_validate(attr, MNL_TYPE_U8) == 0) {
+			d->encap = mnl_attr_get_u8(attr);
+			d->has_encap = true;
+		}
+		break;
+	case IFLA_SECTUN_ENCAP_SPORT:
+		if (mnl_attr_validate(attr, MNL_TYPE_U16) == 0) {
+			d->sport = mnl_attr_get_u16(attr);
+			d->has_sport = true;
+		}
+		break;
+	case IFLA_SECTUN_ENCAP_DPORT:
+		if (mnl_attr_validate(attr, MNL_TYPE_U16) == 0) {
+			d->dport = mnl_attr_get_u16(attr);
+			d->has_dport = true;
+		}
+		break;
+	case IFLA_SECTUN_KEEPALIVE:
+		if (mnl_attr_validate(attr, MNL_TYPE_U16) == 0) {
+			d->keepalive = mnl_attr_get_u16(attr);
+			d->has_keepalive = true;
+		}
+		break;
+	case IFLA_SECTUN_FLOAT:
+		if (mnl_attr_validate(attr, MNL_TYPE_U8) == 0) {
+			d->floating = mnl_attr_get_u8(attr);
+			d->has_float = true;
+		}
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int dev_stats_attr(const struct nlattr *attr, void *data)
+{
+	struct dev_info *d = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	if (type > SECTUN_DEV_STATS_A_MAX || type == SECTUN_DEV_STATS_A_PAD)
+		return MNL_CB_OK;
+	if (mnl_attr_validate(attr, MNL_TYPE_U64) == 0) {
+		d->dev_stats[type] = mnl_attr_get_u64(attr);
+		d->dev_stats_sent |= 1u << type;
 	}
 	return MNL_CB_OK;
 }
@@ -163,6 +213,24 @@ static int dev_attr(const struct nlattr *attr, void *data)
 	case SECTUN_DEV_A_SA_COUNT:
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
 			d->sa_count = mnl_attr_get_u32(attr);
+		break;
+	case SECTUN_DEV_A_ENDPOINT: {
+		uint16_t len = mnl_attr_get_payload_len(attr);
+
+		if (len == 4 || len == 16) {
+			memcpy(d->endpoint, mnl_attr_get_payload(attr), len);
+			d->endpoint_len = (uint8_t)len;
+		}
+		break;
+	}
+	case SECTUN_DEV_A_ENDPOINT_PORT:
+		if (mnl_attr_validate(attr, MNL_TYPE_U16) == 0) {
+			d->endpoint_port = mnl_attr_get_u16(attr);
+			d->has_endpoint_port = true;
+		}
+		break;
+	case SECTUN_DEV_A_STATS:
+		mnl_attr_parse_nested(attr, dev_stats_attr, d);
 		break;
 	}
 	return MNL_CB_OK;
@@ -187,6 +255,19 @@ static int dev_top_attr(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
+/* One DEV_GET reply or ENDPOINT_CHANGED event. */
+int dev_parse(const struct nlmsghdr *nlh, struct dev_info *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->ttl = SECTUN_TTL_DEFAULT;
+	d->dscp = SECTUN_DSCP_COPY;
+	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), dev_top_attr, d) < 0)
+		return -EBADMSG;
+	if (!d->name[0] && d->ifindex)
+		if_indextoname(d->ifindex, d->name);
+	return 0;
+}
+
 struct dev_list {
 	struct dev_info *devs;
 	size_t n, cap;
@@ -207,13 +288,8 @@ static int dev_reply(const struct nlmsghdr *nlh, void *arg)
 		l->cap = cap;
 	}
 	d = &l->devs[l->n];
-	memset(d, 0, sizeof(*d));
-	d->ttl = SECTUN_TTL_DEFAULT;
-	d->dscp = SECTUN_DSCP_COPY;
-	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), dev_top_attr, d) < 0)
+	if (dev_parse(nlh, d))
 		return -EBADMSG;
-	if (!d->name[0] && d->ifindex)
-		if_indextoname(d->ifindex, d->name);
 	l->n++;
 	return 0;
 }

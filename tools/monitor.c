@@ -2,7 +2,8 @@
 /*
  * `sectun monitor`: the sectun events group, one line (or one JSON
  * object) per event, until SIGINT or SIGTERM.  SA events read like the
- * commands that would cause them: "sa add st0 out esp spi 0x1001 …".
+ * commands that would cause them: "sa add st0 out esp spi 0x1001 …";
+ * a peer that floated reads "endpoint-changed st0 endpoint ADDR port N".
  */
 #include <errno.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include "dump.h"
 #include "json.h"
 #include "nl.h"
+#include "settings.h"
 #include "show.h"
 
 static volatile sig_atomic_t stop;
@@ -21,6 +23,36 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+/* SECTUN_CMD_ENDPOINT_CHANGED: the port only when the kernel sent one. */
+static void endpoint_event(struct ctx *c, const struct nlmsghdr *nlh)
+{
+	struct dev_info d;
+	char addr[64];
+	const char *s;
+
+	if (dev_parse(nlh, &d))
+		return;
+	s = st_addr_str(d.endpoint, d.endpoint_len, addr, sizeof(addr));
+	if (c->json) {
+		json_obj_open(NULL);
+		json_str("event", "endpoint-changed");
+		json_str("dev", d.name);
+		json_u64("ifindex", d.ifindex);
+		json_str("endpoint", s);
+		if (d.has_endpoint_port)
+			json_u64("endpoint_port", d.endpoint_port);
+		json_obj_close();
+		json_end();
+		return;
+	}
+	printf("endpoint-changed %s endpoint %s", d.name[0] ? d.name : "?",
+	       s ? s : "(none)");
+	if (d.has_endpoint_port)
+		printf(" port %u", d.endpoint_port);
+	putchar('\n');
+	fflush(stdout);
 }
 
 static int event(const struct nlmsghdr *nlh, void *arg)
@@ -40,6 +72,9 @@ static int event(const struct nlmsghdr *nlh, void *arg)
 	case SECTUN_CMD_SA_DEL:
 		name = "del";
 		break;
+	case SECTUN_CMD_ENDPOINT_CHANGED:
+		endpoint_event(c, nlh);
+		return 0;
 	default:
 		/* Events this version does not know yet: say they happened. */
 		if (c->json) {

@@ -26,18 +26,31 @@ static int rtnl_open(struct ctx *c)
 	return 0;
 }
 
+/* What an RTM_GETLINK reply says about the device. */
+struct link_state {
+	int family;		/* of its endpoints, AF_UNSPEC if none is set */
+	bool natt;		/* the module reports NAT traversal settings */
+};
+
 static int info_data_attr(const struct nlattr *attr, void *data)
 {
-	int *family = data;
+	struct link_state *ls = data;
 	uint16_t len = mnl_attr_get_payload_len(attr);
 
 	switch (mnl_attr_get_type(attr)) {
 	case IFLA_SECTUN_LOCAL:
 	case IFLA_SECTUN_REMOTE:
 		if (len == 4)
-			*family = AF_INET;
+			ls->family = AF_INET;
 		else if (len == 16)
-			*family = AF_INET6;
+			ls->family = AF_INET6;
+		break;
+	case IFLA_SECTUN_ENCAP:
+	case IFLA_SECTUN_ENCAP_SPORT:
+	case IFLA_SECTUN_ENCAP_DPORT:
+	case IFLA_SECTUN_KEEPALIVE:
+	case IFLA_SECTUN_FLOAT:
+		ls->natt = true;
 		break;
 	}
 	return MNL_CB_OK;
@@ -63,25 +76,55 @@ static int link_reply(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-/* The family of the device's endpoints now, AF_UNSPEC if none is set. */
-static int current_family(struct ctx *c, unsigned int ifindex)
+/* The device's settings as the kernel reports them; 0 or a negative errno. */
+static int link_state(struct ctx *c, unsigned int ifindex,
+		      struct link_state *ls)
 {
 	struct ifinfomsg *ifi;
 	struct nlmsghdr *nlh;
-	int family = AF_UNSPEC;
 
+	memset(ls, 0, sizeof(*ls));
+	ls->family = AF_UNSPEC;
 	nlh = nl_msg(c->rtnl, RTM_GETLINK, 0);
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = (int)ifindex;
-	if (nl_request(c->rtnl, nlh, link_reply, &family, 0))
+	return nl_request(c->rtnl, nlh, link_reply, ls, 0);
+}
+
+/* The family of the device's endpoints now, AF_UNSPEC if none is set. */
+static int current_family(struct ctx *c, unsigned int ifindex)
+{
+	struct link_state ls;
+
+	if (link_state(c, ifindex, &ls))
 		return AF_UNSPEC;
-	return family;
+	return ls.family;
 }
 
 static void put_addr(struct nlmsghdr *nlh, int type, const struct st_addr *a)
 {
 	mnl_attr_put(nlh, (uint16_t)type, a->len, a->bytes);
+}
+
+/*
+ * rtnetlink parses IFLA_INFO_DATA leniently: a module that predates NAT
+ * traversal ignores its attributes and acks the request.  Such a module
+ * does not report them either, which is how it is told apart.
+ */
+static int check_natt(struct ctx *c, unsigned int ifindex)
+{
+	struct link_state ls;
+	int ret;
+
+	ret = link_state(c, ifindex, &ls);
+	if (ret)
+		return fail_nl(c, c->rtnl, ret, "reading the settings back");
+	if (!ls.natt)
+		return fail(c, "the loaded sectun module does not support "
+			    "encap, sport, dport, keepalive or float (it "
+			    "ignored them; other settings were applied)");
+	return 0;
 }
 
 int cmd_set(struct ctx *c, int argc, char **argv)
@@ -105,6 +148,8 @@ int cmd_set(struct ctx *c, int argc, char **argv)
 	}
 	if (!s.set)
 		return fail_usage(c, "nothing to set");
+	if (st_settings_check(&s, err, sizeof(err)))
+		return fail_usage(c, "%s", err);
 
 	ret = rtnl_open(c);
 	if (ret)
@@ -147,6 +192,16 @@ int cmd_set(struct ctx *c, int argc, char **argv)
 		mnl_attr_put_u8(nlh, IFLA_SECTUN_DSCP, s.dscp);
 	if (s.set & ST_SET_DF)
 		mnl_attr_put_u8(nlh, IFLA_SECTUN_DF, s.df);
+	if (s.set & ST_SET_ENCAP)
+		mnl_attr_put_u8(nlh, IFLA_SECTUN_ENCAP, s.encap);
+	if (s.set & ST_SET_SPORT)
+		mnl_attr_put_u16(nlh, IFLA_SECTUN_ENCAP_SPORT, s.sport);
+	if (s.set & ST_SET_DPORT)
+		mnl_attr_put_u16(nlh, IFLA_SECTUN_ENCAP_DPORT, s.dport);
+	if (s.set & ST_SET_KEEPALIVE)
+		mnl_attr_put_u16(nlh, IFLA_SECTUN_KEEPALIVE, s.keepalive);
+	if (s.set & ST_SET_FLOAT)
+		mnl_attr_put_u8(nlh, IFLA_SECTUN_FLOAT, s.floating);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, linkinfo);
 
@@ -159,5 +214,7 @@ int cmd_set(struct ctx *c, int argc, char **argv)
 		return fail_nl(c, c->rtnl, ret, NULL);
 	if (c->rtnl->warning[0])
 		warn(c, "%s", c->rtnl->warning);
+	if (s.set & ST_SET_NATT)
+		return check_natt(c, ifindex);
 	return 0;
 }

@@ -29,13 +29,14 @@ struct sa_args {
 	uint32_t window;
 	bool has_seq;
 	uint64_t seq;
+	bool align4;
 };
 
 /* Which keywords a command takes. */
 enum {
 	SA_ALG		= 1 << 0,	/* esp/ah take ALG (add), else bare */
 	SA_KEY		= 1 << 1,
-	SA_EXTRA	= 1 << 2,	/* esn, window, seq */
+	SA_EXTRA	= 1 << 2,	/* esn, window, seq, align4 */
 	SA_NO_SPI	= 1 << 3,	/* flush: direction only */
 };
 
@@ -148,6 +149,10 @@ static int sa_parse_args(struct ctx *c, int argc, char **argv,
 						  argv[i]);
 			a->has_seq = true;
 			a->seq = n;
+		} else if ((accept & SA_EXTRA) && !strcmp(kw, "align4")) {
+			if (a->align4)
+				return fail_usage(c, "align4 given twice");
+			a->align4 = true;
 		} else {
 			return fail_usage(c, "unknown keyword \"%s\"", kw);
 		}
@@ -163,6 +168,8 @@ static int sa_parse_args(struct ctx *c, int argc, char **argv,
 		return fail_usage(c, "esp ALG or ah ALG is required");
 	if ((accept & SA_KEY) && !a->key)
 		return fail_usage(c, "key @FILE (or key @-) is required");
+	if (a->align4 && a->proto != IPPROTO_AH)
+		return fail_usage(c, "align4 applies to AH SAs only, not to esp");
 	return 0;
 }
 
@@ -243,6 +250,8 @@ static int cmd_sa_add(struct ctx *c, int argc, char **argv)
 		mnl_attr_put_u32(nlh, SECTUN_SA_A_WINDOW, a.window);
 	if (a.has_seq)
 		mnl_attr_put_u64(nlh, SECTUN_SA_A_SEQ, a.seq);
+	if (a.align4)
+		mnl_attr_put_u8(nlh, SECTUN_SA_A_ALIGN4, 1);
 	mnl_attr_nest_end(nlh, nest);
 
 	/* NL_WIPE: the request, and any echo of it, hold the key. */

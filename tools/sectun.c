@@ -31,7 +31,7 @@ static const struct {
 	{ "show",	"show [DEV]" },
 	{ "set",	"set DEV " ST_SETTINGS_SYNOPSIS },
 	{ "sa add",	"sa add DEV {in|out} spi SPI {esp|ah} ALG key KEYSPEC\n"
-			"\t[esn on|off] [window N] [seq N]" },
+			"\t[esn on|off] [window N] [seq N] [align4]" },
 	{ "sa del",	"sa del DEV {in|out} spi SPI [esp|ah]" },
 	{ "sa list",	"sa list [DEV]" },
 	{ "sa flush",	"sa flush DEV [in|out]" },

@@ -20,6 +20,11 @@ static const char *const df_names[] = {
 	[SECTUN_DF_CLEAR]	= "clear",
 };
 
+static const char *const encap_names[] = {
+	[SECTUN_ENCAP_NONE]	= "none",
+	[SECTUN_ENCAP_UDP]	= "udp",
+};
+
 static bool all_zero(const unsigned char *p, size_t len)
 {
 	while (len--)
@@ -59,6 +64,7 @@ bool st_settings_keyword(const char *kw)
 {
 	static const char *const words[] = {
 		"local", "remote", "dev", "ttl", "dscp", "df",
+		"encap", "sport", "dport", "keepalive", "float",
 	};
 	size_t i;
 
@@ -90,6 +96,16 @@ int st_settings_parse(struct st_settings *s, const char *kw, const char *val,
 		bit = ST_SET_DSCP;
 	else if (!strcmp(kw, "df"))
 		bit = ST_SET_DF;
+	else if (!strcmp(kw, "encap"))
+		bit = ST_SET_ENCAP;
+	else if (!strcmp(kw, "sport"))
+		bit = ST_SET_SPORT;
+	else if (!strcmp(kw, "dport"))
+		bit = ST_SET_DPORT;
+	else if (!strcmp(kw, "keepalive"))
+		bit = ST_SET_KEEPALIVE;
+	else if (!strcmp(kw, "float"))
+		bit = ST_SET_FLOAT;
 	else {
 		snprintf(err, errlen, "unknown keyword \"%s\"", kw);
 		return -1;
@@ -154,19 +170,79 @@ int st_settings_parse(struct st_settings *s, const char *kw, const char *val,
 		}
 		s->df = (uint8_t)n;
 		break;
+	case ST_SET_ENCAP:
+		for (n = 0; n <= SECTUN_ENCAP_MAX; n++)
+			if (!strcmp(val, encap_names[n]))
+				break;
+		if (n > SECTUN_ENCAP_MAX) {
+			snprintf(err, errlen,
+				 "encap must be udp or none, not \"%s\"", val);
+			return -1;
+		}
+		s->encap = (uint8_t)n;
+		break;
+	case ST_SET_SPORT:
+	case ST_SET_DPORT:
+		if (st_parse_u64(val, 65535, &n) || n == 0) {
+			snprintf(err, errlen,
+				 "%s must be a UDP port 1..65535, not \"%s\"",
+				 kw, val);
+			return -1;
+		}
+		if (bit == ST_SET_SPORT)
+			s->sport = (uint16_t)n;
+		else
+			s->dport = (uint16_t)n;
+		break;
+	case ST_SET_KEEPALIVE:
+		if (st_parse_u64(val, 65535, &n)) {
+			snprintf(err, errlen,
+				 "keepalive must be 0..65535 seconds (0 = off), not \"%s\"",
+				 val);
+			return -1;
+		}
+		s->keepalive = (uint16_t)n;
+		break;
+	case ST_SET_FLOAT:
+		if (strcmp(val, "on") && strcmp(val, "off")) {
+			snprintf(err, errlen,
+				 "float must be on or off, not \"%s\"", val);
+			return -1;
+		}
+		s->floating = !strcmp(val, "on");
+		break;
 	}
 	return 0;
 }
 
 /*
- * Give cleared endpoints a family: the other address of this request,
- * else the device's current one (@cur_family, AF_UNSPEC if unknown),
- * else IPv4.
+ * What only the whole request can tell, before anything is looked up.
+ * Returns 0, or -1 with a message in @err.
+ */
+int st_settings_check(const struct st_settings *s, char *err, size_t errlen)
+{
+	/* Ports only mean something to UDP encapsulation. */
+	if ((s->set & ST_SET_ENCAP) && s->encap == SECTUN_ENCAP_NONE &&
+	    (s->set & (ST_SET_SPORT | ST_SET_DPORT))) {
+		snprintf(err, errlen, "%s needs encap udp, not encap none",
+			 (s->set & ST_SET_SPORT) ? "sport" : "dport");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * st_settings_check(), then give cleared endpoints a family: the other
+ * address of this request, else the device's current one (@cur_family,
+ * AF_UNSPEC if unknown), else IPv4.
  */
 int st_settings_finish(struct st_settings *s, int cur_family,
 		       char *err, size_t errlen)
 {
 	int family = AF_UNSPEC;
+
+	if (st_settings_check(s, err, errlen))
+		return -1;
 
 	if ((s->set & ST_SET_LOCAL) && (s->set & ST_SET_REMOTE) &&
 	    s->local.family && s->remote.family &&
@@ -210,6 +286,11 @@ const char *st_dscp_str(unsigned int dscp, char *buf, size_t len)
 const char *st_df_str(unsigned int df)
 {
 	return df <= SECTUN_DF_MAX ? df_names[df] : "unknown";
+}
+
+const char *st_encap_str(unsigned int encap)
+{
+	return encap <= SECTUN_ENCAP_MAX ? encap_names[encap] : "unknown";
 }
 
 /* An address attribute as text; NULL when absent, malformed or all-zero. */

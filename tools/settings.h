@@ -12,7 +12,8 @@
 
 #define ST_SETTINGS_SYNOPSIS \
 	"[local ADDR] [remote ADDR] [dev UNDERLAY] [ttl N|inherit]\n" \
-	"\t[dscp copy|N] [df copy|set|clear]"
+	"\t[dscp copy|N] [df copy|set|clear] [encap udp|none]\n" \
+	"\t[sport PORT] [dport PORT] [keepalive SECONDS] [float on|off]"
 
 enum {
 	ST_SET_LOCAL	= 1 << 0,
@@ -21,7 +22,16 @@ enum {
 	ST_SET_TTL	= 1 << 3,
 	ST_SET_DSCP	= 1 << 4,
 	ST_SET_DF	= 1 << 5,
+	ST_SET_ENCAP	= 1 << 6,
+	ST_SET_SPORT	= 1 << 7,
+	ST_SET_DPORT	= 1 << 8,
+	ST_SET_KEEPALIVE = 1 << 9,
+	ST_SET_FLOAT	= 1 << 10,
 };
+
+/* The settings a module without NAT traversal does not know. */
+#define ST_SET_NATT	(ST_SET_ENCAP | ST_SET_SPORT | ST_SET_DPORT | \
+			 ST_SET_KEEPALIVE | ST_SET_FLOAT)
 
 struct st_addr {
 	int family;		/* AF_INET, AF_INET6, or AF_UNSPEC for "any" */
@@ -38,17 +48,24 @@ struct st_settings {
 	uint8_t ttl;
 	uint8_t dscp;
 	uint8_t df;
+	uint8_t encap;		/* enum sectun_encap */
+	uint16_t sport;		/* host byte order */
+	uint16_t dport;
+	uint16_t keepalive;	/* seconds, 0 = off */
+	uint8_t floating;	/* IFLA_SECTUN_FLOAT: 0 or 1 */
 };
 
 int st_settings_parse(struct st_settings *s, const char *kw, const char *val,
 		      char *err, size_t errlen);
 bool st_settings_keyword(const char *kw);
+int st_settings_check(const struct st_settings *s, char *err, size_t errlen);
 int st_settings_finish(struct st_settings *s, int cur_family,
 		       char *err, size_t errlen);
 
 const char *st_ttl_str(unsigned int ttl, char *buf, size_t len);
 const char *st_dscp_str(unsigned int dscp, char *buf, size_t len);
 const char *st_df_str(unsigned int df);
+const char *st_encap_str(unsigned int encap);
 const char *st_addr_str(const void *data, size_t len, char *buf, size_t buflen);
 
 #endif /* SECTUN_SETTINGS_H */

@@ -59,14 +59,17 @@ const char *proto_str(uint8_t proto)
 	return "unknown";
 }
 
-/* `sa list` and monitor: "DEV DIR PROTO spi 0xSPI ALG …", one line. */
+/*
+ * `sa list` and monitor: "DEV DIR PROTO spi 0xSPI ALG …", one line; new
+ * fields go at the end.
+ */
 void sa_print_line(const struct sa_info *sa)
 {
-	printf("%s %s %s spi 0x%x %s esn %s window %u seq %" PRIu64 "%s\n",
+	printf("%s %s %s spi 0x%x %s esn %s window %u seq %" PRIu64 "%s%s\n",
 	       sa->ifname[0] ? sa->ifname : "?", dir_str(sa->dir),
 	       proto_str(sa->proto), sa->spi, sa->alg[0] ? sa->alg : "?",
 	       sa->esn ? "on" : "off", sa->window, sa->seq,
-	       sa->active ? " active" : "");
+	       sa->active ? " active" : "", sa->align4 ? " align4" : "");
 }
 
 /* An SA's members, into the JSON object the caller has opened. */
@@ -82,6 +85,8 @@ void sa_json_fields(const struct sa_info *sa)
 	json_bool("esn", sa->esn);
 	json_u64("window", sa->window);
 	json_u64("seq", sa->seq);
+	if (sa->has_align4)
+		json_bool("align4", sa->align4);
 	for (i = 0; i <= SECTUN_STATS_A_MAX; i++)
 		if (stat_names[i])
 			json_u64(stat_names[i], sa->stats[i]);
@@ -148,6 +153,8 @@ static void sa_print_text(const struct sa_info *sa)
 	printf("\n  sa: %s %s spi 0x%x%s\n", dir_str(sa->dir),
 	       proto_str(sa->proto), sa->spi, sa->active ? " (active)" : "");
 	printf("    algorithm: %s\n", sa->alg);
+	if (sa->has_align4 && (sa->proto == IPPROTO_AH || sa->align4))
+		printf("    align4: %s\n", sa->align4 ? "on" : "off");
 	printf("    esn: %s\n", sa->esn ? "on" : "off");
 	if (sa->dir == SECTUN_DIR_IN) {
 		printf("    replay window: %u\n", sa->window);
@@ -183,6 +190,112 @@ static const char *link_name(uint32_t link, char *buf)
 	return buf;
 }
 
+/* JSON names of the device counters, by SECTUN_DEV_STATS_A_*. */
+static const char *const dev_stat_names[SECTUN_DEV_STATS_A_MAX + 1] = {
+	[SECTUN_DEV_STATS_A_KEEPALIVE_TX]	= "keepalive_tx",
+	[SECTUN_DEV_STATS_A_KEEPALIVE_RX]	= "keepalive_rx",
+	[SECTUN_DEV_STATS_A_NON_ESP]		= "non_esp",
+	[SECTUN_DEV_STATS_A_FLOATS]		= "floats",
+};
+
+/* Their text names, in `sectun show`'s "counters:" line. */
+static const char *const dev_stat_text[SECTUN_DEV_STATS_A_MAX + 1] = {
+	[SECTUN_DEV_STATS_A_KEEPALIVE_TX]	= "keepalive tx",
+	[SECTUN_DEV_STATS_A_KEEPALIVE_RX]	= "keepalive rx",
+	[SECTUN_DEV_STATS_A_NON_ESP]		= "non-esp",
+	[SECTUN_DEV_STATS_A_FLOATS]		= "floats",
+};
+
+/*
+ * A module that knows NAT traversal always reports encap; one that
+ * predates it reports none of its settings, and no endpoint either.
+ */
+static bool dev_knows_natt(const struct dev_info *d)
+{
+	return d->has_encap;
+}
+
+/* The endpoint port means something only with UDP encapsulation. */
+static bool dev_has_endpoint_port(const struct dev_info *d)
+{
+	return d->has_endpoint_port &&
+	       (!d->has_encap || d->encap == SECTUN_ENCAP_UDP);
+}
+
+/* The ports are settings of UDP encapsulation only. */
+static bool dev_shows_ports(const struct dev_info *d)
+{
+	return d->has_encap && d->encap == SECTUN_ENCAP_UDP;
+}
+
+static void dev_print_natt_text(const struct dev_info *d)
+{
+	char addr[64];
+	const char *s;
+	bool first = true;
+	size_t i;
+
+	if (d->has_encap) {
+		printf("  encap: %s", st_encap_str(d->encap));
+		if (dev_shows_ports(d) && d->has_sport)
+			printf(", sport %u", d->sport);
+		if (dev_shows_ports(d) && d->has_dport)
+			printf(", dport %u", d->dport);
+		putchar('\n');
+	}
+	if (d->has_keepalive) {
+		if (d->keepalive)
+			printf("  keepalive: %u seconds\n", d->keepalive);
+		else
+			printf("  keepalive: off\n");
+	}
+	if (d->has_float)
+		printf("  float: %s\n", d->floating ? "on" : "off");
+	s = st_addr_str(d->endpoint, d->endpoint_len, addr, sizeof(addr));
+	if (s) {
+		printf("  endpoint: %s", s);
+		if (dev_has_endpoint_port(d))
+			printf(" port %u", d->endpoint_port);
+		putchar('\n');
+	} else if (dev_knows_natt(d)) {
+		printf("  endpoint: (none)\n");
+	}
+	for (i = 0; i <= SECTUN_DEV_STATS_A_MAX; i++) {
+		if (!dev_stat_text[i] || !(d->dev_stats_sent & (1u << i)))
+			continue;
+		printf("%s%s %" PRIu64, first ? "  counters: " : ", ",
+		       dev_stat_text[i], d->dev_stats[i]);
+		first = false;
+	}
+	if (!first)
+		putchar('\n');
+}
+
+static void dev_print_natt_json(const struct dev_info *d)
+{
+	char addr[64];
+	size_t i;
+
+	if (d->has_encap)
+		json_str("encap", st_encap_str(d->encap));
+	if (d->has_sport)
+		json_u64("sport", d->sport);
+	if (d->has_dport)
+		json_u64("dport", d->dport);
+	if (d->has_keepalive)
+		json_u64("keepalive", d->keepalive);
+	if (d->has_float)
+		json_bool("float", d->floating);
+	if (d->endpoint_len || dev_knows_natt(d))
+		json_str("endpoint", st_addr_str(d->endpoint, d->endpoint_len,
+						 addr, sizeof(addr)));
+	if (dev_has_endpoint_port(d))
+		json_u64("endpoint_port", d->endpoint_port);
+	for (i = 0; i <= SECTUN_DEV_STATS_A_MAX; i++)
+		if (dev_stat_names[i] && (d->dev_stats_sent & (1u << i)))
+			json_u64(dev_stat_names[i], d->dev_stats[i]);
+}
+
 static void dev_print_text(const struct dev_info *d, bool first)
 {
 	char addr[64], num[8], ifname[IF_NAMESIZE];
@@ -199,6 +312,7 @@ static void dev_print_text(const struct dev_info *d, bool first)
 	printf("  ttl: %s\n", st_ttl_str(d->ttl, num, sizeof(num)));
 	printf("  dscp: %s\n", st_dscp_str(d->dscp, num, sizeof(num)));
 	printf("  df: %s\n", st_df_str(d->df));
+	dev_print_natt_text(d);
 	if (d->active_spi)
 		printf("  active outbound sa: spi 0x%x\n", d->active_spi);
 	else
@@ -228,6 +342,7 @@ static void dev_print_json(const struct dev_info *d)
 	else
 		json_u64("dscp", d->dscp);
 	json_str("df", st_df_str(d->df));
+	dev_print_natt_json(d);
 	if (d->active_spi)
 		json_u64("active_spi", d->active_spi);
 	else

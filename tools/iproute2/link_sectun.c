@@ -22,10 +22,14 @@ static void explain(FILE *f)
 	fprintf(f,
 		"Usage: ... sectun [local ADDR] [remote ADDR] [dev UNDERLAY]\n"
 		"                  [ttl N|inherit] [dscp copy|N] [df copy|set|clear]\n"
+		"                  [encap udp|none] [sport PORT] [dport PORT]\n"
+		"                  [keepalive SECONDS] [float on|off]\n"
 		"\n"
 		"Where: ADDR     := IPv4 or IPv6 address, or any\n"
 		"       UNDERLAY := device name, or none\n"
 		"       N        := ttl 1..255, dscp 0..63 (decimal or 0xHEX)\n"
+		"       PORT     := UDP port 1..65535, with encap udp (default 4500)\n"
+		"       SECONDS  := 0..65535, 0 = no NAT keepalives\n"
 		"\n"
 		"Security associations are managed with sectun(8).\n");
 }
@@ -83,6 +87,20 @@ static int sectun_parse_opt(struct link_util *lu, int argc, char **argv,
 		addattr8(n, IP_PLUGIN_REQ_ROOM, IFLA_SECTUN_DSCP, s.dscp);
 	if (s.set & ST_SET_DF)
 		addattr8(n, IP_PLUGIN_REQ_ROOM, IFLA_SECTUN_DF, s.df);
+	if (s.set & ST_SET_ENCAP)
+		addattr8(n, IP_PLUGIN_REQ_ROOM, IFLA_SECTUN_ENCAP, s.encap);
+	/* u16 through addattr_l: no ip(8) export beyond those declared. */
+	if (s.set & ST_SET_SPORT)
+		addattr_l(n, IP_PLUGIN_REQ_ROOM, IFLA_SECTUN_ENCAP_SPORT,
+			  &s.sport, sizeof(s.sport));
+	if (s.set & ST_SET_DPORT)
+		addattr_l(n, IP_PLUGIN_REQ_ROOM, IFLA_SECTUN_ENCAP_DPORT,
+			  &s.dport, sizeof(s.dport));
+	if (s.set & ST_SET_KEEPALIVE)
+		addattr_l(n, IP_PLUGIN_REQ_ROOM, IFLA_SECTUN_KEEPALIVE,
+			  &s.keepalive, sizeof(s.keepalive));
+	if (s.set & ST_SET_FLOAT)
+		addattr8(n, IP_PLUGIN_REQ_ROOM, IFLA_SECTUN_FLOAT, s.floating);
 	return 0;
 }
 
@@ -110,6 +128,44 @@ static bool get_u8(struct rtattr *attr, __u8 *v)
 		return false;
 	*v = *(__u8 *)RTA_DATA(attr);
 	return true;
+}
+
+static bool get_u16(struct rtattr *attr, __u16 *v)
+{
+	if (!attr || RTA_PAYLOAD(attr) < sizeof(*v))
+		return false;
+	memcpy(v, RTA_DATA(attr), sizeof(*v));
+	return true;
+}
+
+/*
+ * NAT traversal, printed so that the line can be typed back: the ports
+ * only with encap udp (the parser refuses them with encap none).  A
+ * module that predates NAT traversal sends none of it.
+ */
+static void print_natt(struct rtattr *tb[])
+{
+	bool udp = true;
+	__u16 port;
+	__u8 v;
+
+	if (get_u8(tb[IFLA_SECTUN_ENCAP], &v)) {
+		udp = v == SECTUN_ENCAP_UDP;
+		print_color_string(PRINT_ANY, COLOR_NONE, "encap", "encap %s ",
+				   st_encap_str(v));
+	}
+	if (udp && get_u16(tb[IFLA_SECTUN_ENCAP_SPORT], &port))
+		print_color_uint(PRINT_ANY, COLOR_NONE, "sport", "sport %u ",
+				 port);
+	if (udp && get_u16(tb[IFLA_SECTUN_ENCAP_DPORT], &port))
+		print_color_uint(PRINT_ANY, COLOR_NONE, "dport", "dport %u ",
+				 port);
+	if (get_u16(tb[IFLA_SECTUN_KEEPALIVE], &port))
+		print_color_uint(PRINT_ANY, COLOR_NONE, "keepalive",
+				 "keepalive %u ", port);
+	if (get_u8(tb[IFLA_SECTUN_FLOAT], &v))
+		print_color_string(PRINT_ANY, COLOR_NONE, "float", "float %s ",
+				   v ? "on" : "off");
 }
 
 static void sectun_print_opt(struct link_util *lu, FILE *f,
@@ -155,6 +211,7 @@ static void sectun_print_opt(struct link_util *lu, FILE *f,
 	if (get_u8(tb[IFLA_SECTUN_DF], &v))
 		print_color_string(PRINT_ANY, COLOR_NONE, "df", "df %s ",
 				   st_df_str(v));
+	print_natt(tb);
 }
 
 static void sectun_print_help(struct link_util *lu, int argc, char **argv,
