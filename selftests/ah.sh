@@ -35,7 +35,9 @@
 #  * hostile AH built by esp_pkt.py: both alignments and sender-chosen
 #    padding accepted, bad lengths and truncation counted as malformed,
 #    a valid ICV over a bad next header as inner, forgeries as integrity,
-#    replays as replay.
+#    replays as replay;
+#  * the interop tunnel again with force_async=1 (every hash through
+#    cryptd), from Linux 6.3 on.
 # A native <-> native case proves the harness; SECTUN_AH_REFERENCE=1 runs
 # every case with native xfrm in place of sectun (the cases that only
 # make sense for sectun are skipped then), which proves each case's
@@ -92,9 +94,11 @@ wire_len()
 # says what Y's alignment gives.  AH must come right after the IP header:
 # the length field is the AH header's second byte.
 # When the ICV is padded, a third pair of rules counts the packets whose
-# padding is not zero: RFC 4302 lets the sender choose it, sectun sends
-# zeros, and Linux leaves whatever was in the buffer (ah4.c and ah6.c
-# zero only the ICV): those count how often that was not zero.
+# padding is not zero: RFC 4302 lets the sender choose it and covers it
+# with the ICV, sectun sends zeros, and Linux leaves whatever was in the
+# buffer (ah4.c and ah6.c zero only the ICV; measured: 9 of 4767 native
+# packets of one transfer had other bytes there), which sectun must
+# accept.
 wire_watch()
 {
 	local o=OUTER_$1 len hl pad
@@ -158,6 +162,10 @@ wire_check()
 	[ "$all" -gt 0 ] || fail "$2 -> $1: no AH on the wire"
 	expect_eq "$good" "$all" "$2 -> $1: AH packets with a $(wire_len "$2")-byte header"
 	expect_eq "$all" "$REPLY" "$2 -> $1: AH packets on the wire = packets $1 accepted"
+	# sectun's padding is zeros: anything else would be kernel memory.
+	if [ -n "$pad" ] && is_sectun "$2"; then
+		expect_eq "$pad" 0 "$2 -> $1: sectun packets with padding other than zeros"
+	fi
 }
 
 # ah_tunnel KIND-A KIND-B ALG INNER OUTER: tunnel (interop_lib.sh) with
@@ -436,8 +444,8 @@ for s, n in zip(got["sectun"], got["native"]):
     # same (0, with DF), the ICVs must agree too.
     if E["COMPARE"] == "all":
         check("%s: outer headers differ" % tag, same)
-    # Native leaves the ICV padding as the buffer had it (zero in every
-    # packet seen so far, but nothing makes it so); the ICV covers it.
+    # Native leaves the ICV padding as the buffer had it (mostly zeros,
+    # not always: see wire_watch); the ICV covers it.
     npad = n["ah"][12 + icv_len:]
     if npad != bytes(len(npad)):
         print("%s: native padding %s is not zero: ICVs not compared"
@@ -606,6 +614,20 @@ hostile()
 	pings a:b b:a
 }
 
+# ----------------------------------------------------------------- async
+
+# force_async=1: every AH hash through cryptd, completing in a workqueue;
+# the module is reloaded that way, so this case runs last and unloads it
+# again.
+async_tunnel()
+{
+	sectun_only
+	load_module_async
+	expect_eq "$(cat /sys/module/sectun/parameters/force_async)" Y "force_async"
+	ah_tunnel sectun native sha256 4 6
+	trap 'rc=$?; (case_end); wait_for 30 unload_module; exit $rc' EXIT
+}
+
 # ------------------------------------------------------------- the matrix
 
 modprobe -q -a veth ah4 ah6 xfrm_user nf_tables 2>/dev/null || true
@@ -708,5 +730,9 @@ for o in 4 6; do
 	case_for "t_hostile$o" "hostile AH over IPv$o: malformed, inner, integrity, replay counted" \
 		"hostile $o"
 done
+
+[ "$SECTUN_TIER" = quick ] ||
+	case_for t_async "force_async: sha256 4in6 through cryptd, both ways" \
+		async_tunnel
 
 run_cases "${CASES[@]}"
