@@ -124,9 +124,11 @@ test_dev_dump()
 	expect_eq "$(echo "$js" | json 'sorted(x["ifname"] for x in d)')" \
 		'["st0", "st1"]' "devices dumped"
 	# Defaults of a new device (SECTUN_TTL_DEFAULT, SECTUN_DSCP_COPY,
-	# SECTUN_DF_COPY decoded through the df enum), no address, no SA.
+	# SECTUN_DF_COPY and SECTUN_ENCAP_NONE decoded through their enums,
+	# RFC 3948's port, float off without encap), no address, no SA, no
+	# endpoint, zero counters.
 	expect_eq "$(echo "$js" | json '[x for x in d if x["ifname"] == "st0"][0]["dev"]')" \
-		'{"settings": {"link": 0, "ttl": 64, "dscp": 255, "df": "copy"}, "sa-count": 0}' \
+		'{"settings": {"link": 0, "ttl": 64, "dscp": 255, "df": "copy", "encap": "none", "encap-sport": 4500, "encap-dport": 4500, "keepalive": 0, "float": 0}, "sa-count": 0, "stats": {"keepalive-tx": 0, "keepalive-rx": 0, "non-esp": 0, "floats": 0}}' \
 		"settings of st0"
 }
 
