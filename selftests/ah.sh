@@ -47,6 +47,9 @@
 # no AH keys), so esp_capture.sh's host-side check has no AH counterpart:
 # the oracle's recomputation is that independent check.
 
+# Each end's settings (A4_OUT_X, SPI_XY, ...) are read by interop_lib.sh
+# through namerefs and indirection, which shellcheck cannot follow.
+# shellcheck disable=SC2034,SC2154
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/esp_lib.sh"
 require_root
