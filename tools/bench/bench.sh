@@ -213,12 +213,23 @@ if ((do_cost)); then
 		pargs="out=$d/count,mark=$mark"
 		((hist)) && pargs+=",hist=$d/hist"
 		t0=$SECONDS
-		if ! "$vm/run-vm.sh" --kernel "$release" --timeout 1200 \
-			--append nokaslr --out-dir "$d" \
-			--console-log "$d/console.log" --qemu-cmdline "$d/qemu.cmdline" \
-			"${icount_args[@]}" --qemu-arg -plugin --qemu-arg "$plugin,$pargs" \
-			-- "$here/guest.sh" cost "$kind" "$alg" "$n" "$repeat" \
-			</dev/null >"$d/guest.log" 2>&1; then
+		# A guest that dies (a TCG or kernel problem, never seen twice
+		# in a row) is booted once more; the first try is kept.
+		for try in 1 2; do
+			rc=0
+			"$vm/run-vm.sh" --kernel "$release" --timeout 1200 \
+				--append nokaslr --out-dir "$d" \
+				--console-log "$d/console.log" --qemu-cmdline "$d/qemu.cmdline" \
+				"${icount_args[@]}" --qemu-arg -plugin --qemu-arg "$plugin,$pargs" \
+				-- "$here/guest.sh" cost "$kind" "$alg" "$n" "$repeat" \
+				</dev/null >"$d/guest.log" 2>&1 || rc=$?
+			((rc != 0 && try == 1)) || break
+			mkdir -p "$d/try1"
+			mv "$d/guest.log" "$d/console.log" "$d/try1/"
+			echo "   $cfg: guest failed (status $rc), once more; first" \
+				"try in $d/try1"
+		done
+		if ((rc != 0)); then
 			echo "   $cfg: FAILED after $((SECONDS - t0)) s (see $d/guest.log)"
 			continue
 		fi

@@ -182,6 +182,13 @@ def module_of(sym):
                                  else "vmlinux")
 
 
+def mad(vals):
+    """Median absolute deviation: a spread one outlier does not inflate
+    (a burst of timer work in one interval, see benchmark.md)."""
+    m = statistics.median(vals)
+    return statistics.median(abs(v - m) for v in vals)
+
+
 # ------------------------------------------------------------ throughput
 
 def iperf_value(path, test):
@@ -222,14 +229,14 @@ def main():
     n = int(params.get("n", 0))
     repeat = int(params.get("repeat", 1))
     results = {"params": params, "cost": {}, "throughput": {},
-               "problems": []}
+               "problems": [], "notes": []}
     lines = []
     out = lines.append
 
     # ---- cost
     cdir = os.path.join(run, "cost")
     per = {}        # (kind, alg) -> {size: median per-rt}
-    spread = {}     # (kind, alg) -> {size: half the range of the repeats}
+    spread = {}     # (kind, alg) -> {size: median absolute deviation}
     syms = {}
     kernel = None
     for name in sorted(os.listdir(cdir)) if os.path.isdir(cdir) else []:
@@ -242,6 +249,10 @@ def main():
             "guest_cmdline": read_text(os.path.join(d, "cmdline"))}
         kernel = kernel or entry["kernel"]
         results["cost"][name] = entry
+        if os.path.isdir(os.path.join(d, "try1")):
+            entry["first_try_failed"] = os.path.join(d, "try1")
+            results["notes"].append(f"{name}: the first guest died and was "
+                                    f"booted again (see {d}/try1)")
         if not os.path.exists(os.path.join(d, "count")):
             entry["error"] = "no count (guest failed)"
             results["problems"].append(f"{name}: no count")
@@ -261,8 +272,7 @@ def main():
         entry["per_round_trip"] = {str(s): v for s, v in c.items()}
         per[(kind, alg)] = {s: statistics.median(x["per_rt"] for x in v)
                             for s, v in c.items()}
-        spread[(kind, alg)] = {s: (max(x["per_rt"] for x in v) -
-                                   min(x["per_rt"] for x in v)) / 2
+        spread[(kind, alg)] = {s: mad([x["per_rt"] for x in v])
                                for s, v in c.items()}
         sc = symbol_cost(d, n, repeat)
         if sc:
@@ -283,8 +293,8 @@ def main():
     out("")
     if per:
         out("COST: guest instructions per ping round trip above plain veth "
-            f"(N={n}; 2N-N difference; median of {repeat}, "
-            "+- half the range)")
+            f"(N={n}; 2N-N difference; median of {repeat} "
+            "+- median absolute deviation)")
         out("      ratio = contender / native vti with the same algorithm "
             "(WireGuard: / vti chacha20poly1305)")
         hdr = (f"{'algorithm':<18}{'contender':<11}"
@@ -408,6 +418,11 @@ def main():
             out(f"{spec:<28}{cells}")
         out("")
 
+    if results["notes"]:
+        out("NOTES:")
+        for p in results["notes"]:
+            out("  " + p)
+        out("")
     if results["problems"]:
         out("PROBLEMS:")
         for p in results["problems"]:
