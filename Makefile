@@ -7,12 +7,14 @@
 #   make check-quick        one kernel (6.12), small matrices: edit-test loop
 #   make check-full         every kernel, every matrix
 #   make demo               boots a guest and shows a tunnel at work
+#   make bench              sectun against vti, xfrmi, WireGuard (not in check)
 #   make lint               checkpatch --strict and sparse
 #   make install            module, tool, iproute2 plugin, man page
 #
 # Variables: KDIR (kernel build tree), BUILDDIR (out-of-tree object dir,
 # so one work tree builds for several kernels), DEBUG=1 (object
-# accounting), W=1 (extra warnings), KERNELS/TESTS/TIER for the checks.
+# accounting), W=1 (extra warnings), KERNELS/TESTS/TIER for the checks,
+# KERNEL (6.12 or 6.1), QUICK=1 and N (round trips) for the bench.
 
 KVER		?= $(shell uname -r)
 KDIR		?= /lib/modules/$(KVER)/build
@@ -96,6 +98,11 @@ debug-kernel:
 
 demo:
 	$(TOP)/selftests/vm/demo.sh
+
+# Documentation/benchmark.md.  Results in .bench/ (the last run: .bench/latest).
+bench:
+	$(TOP)/tools/bench/bench.sh --kernel "$(or $(KERNEL),6.12)" \
+		$(if $(QUICK),--quick) $(if $(N),--n $(N))
 
 # checkpatch is not packaged on its own: take it from Debian's kernel source
 # tarball, once, into the cache.

@@ -51,6 +51,17 @@
 
 #define AH(_name, _h) __AH(_name, _h)
 
+/*
+ * ESP with neither confidentiality nor integrity: what is left to measure
+ * is the datapath itself (Documentation/benchmark.md).  RFC 4303 forbids
+ * it, so it exists only when the module is loaded with benchmark=1.
+ */
+#define NULL_NULL {							\
+	.name = "null", .kind = SECTUN_ALG_AUTHENC, .proto = IPPROTO_ESP, \
+	.cipher = "ecb(cipher_null)", .hash = "digest_null", .block = 4, \
+	.benchmark_only = true,						\
+}
+
 static const struct sectun_alg sectun_algs[] = {
 	AEAD("aes128gcm16", "rfc4106(gcm(aes))", 20, 16),
 	AEAD("aes128gcm12", "rfc4106(gcm(aes))", 20, 12),
@@ -87,6 +98,7 @@ static const struct sectun_alg sectun_algs[] = {
 	AUTHENC("aes128ctr-md5", "rfc3686(ctr(aes))", 20, 8, 4, false, H_md5),
 	AUTHENC("aes256ctr-md5", "rfc3686(ctr(aes))", 36, 8, 4, false, H_md5),
 	AUTHENC("null-md5", "ecb(cipher_null)", 0, 0, 4, false, H_md5),
+	NULL_NULL,
 	AH("sha1", H_sha1),
 	AH("sha256", H_sha256),
 	AH("sha384", H_sha384),
@@ -115,6 +127,11 @@ module_param(force_async, bool, 0444);
 MODULE_PARM_DESC(force_async,
 		 "Run every ESP and AH transform asynchronously through cryptd (testing)");
 
+static bool benchmark;
+module_param(benchmark, bool, 0444);
+MODULE_PARM_DESC(benchmark,
+		 "Offer the insecure ESP algorithm null: no encryption, no integrity (benchmarks only)");
+
 /* Module parameters that cannot work on this kernel refuse the load. */
 int sectun_crypto_init(void)
 {
@@ -122,6 +139,8 @@ int sectun_crypto_init(void)
 		pr_err("force_async needs Linux 6.3 or later (cryptd AEAD)\n");
 		return -EINVAL;
 	}
+	if (benchmark)
+		pr_warn("benchmark mode: the insecure null algorithm is available\n");
 	return 0;
 }
 
@@ -201,6 +220,12 @@ struct crypto_aead *sectun_aead_new(const struct sectun_alg *alg, bool esn,
 	char tmpl[CRYPTO_MAX_ALG_NAME];
 	struct crypto_aead *aead;
 	int err;
+
+	if (alg->benchmark_only && !benchmark) {
+		NL_SET_ERR_MSG(extack,
+			       "algorithm null is benchmark-only: load sectun with benchmark=1");
+		return ERR_PTR(-EINVAL);
+	}
 
 	if (alg->kind == SECTUN_ALG_AEAD) {
 		strscpy(tmpl, alg->aead, sizeof(tmpl));

@@ -35,6 +35,8 @@ struct sectun_alg {
 	 * (GCM, GMAC, CTR, ChaCha20) only a unique one: the sequence number.
 	 */
 	bool iv_random;
+	/* Insecure, for measurements: refused unless benchmark=1. */
+	bool benchmark_only;
 };
 
 int sectun_crypto_init(void);

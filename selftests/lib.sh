@@ -103,15 +103,17 @@ module_loaded()
 	grep -q '^sectun ' /proc/modules
 }
 
+# load_module [PARAM=VALUE...]: the parameters apply only if it was not
+# loaded yet.
 load_module()
 {
 	module_loaded && return 0
 	load_crypto_drivers
 	load_module_deps
 	if [ -n "${SECTUN_KO:-}" ]; then
-		insmod "$SECTUN_KO"
+		insmod "$SECTUN_KO" "$@"
 	else
-		modprobe sectun
+		modprobe sectun "$@"
 	fi
 }
 

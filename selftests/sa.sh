@@ -418,6 +418,86 @@ test_netns_move()
 	expect_eq "$(sa_count)" 0 "SAs listed in a"
 }
 
+benchmark_param()
+{
+	cat /sys/module/sectun/parameters/benchmark
+}
+
+# ESP null (no encryption, no integrity) exists only for measuring the
+# datapath (make bench): without benchmark=1 the kernel refuses it and
+# says how to get it; with it, null SAs take no key and carry traffic.
+# The module is left loaded without the parameter.
+test_null_benchmark()
+{
+	local mark log
+
+	if module_loaded && [ "$(benchmark_param)" = Y ]; then
+		wait_for 30 unload_module || fail "cannot unload sectun"
+	fi
+	setup
+	expect_eq "$(benchmark_param)" N "benchmark parameter by default"
+	"$SECTUN_TOOL" algs esp | grep -q '^esp null ' &&
+		fail "sectun algs lists null without benchmark=1"
+	expect_refused "null is benchmark-only: load sectun with benchmark=1" \
+		st sa add st0 out spi 0x1001 esp null
+	expect_refused "null is benchmark-only: load sectun with benchmark=1" \
+		st sa add st0 in spi 0x1002 esp null key @/dev/null
+	# A key for a keyless algorithm is refused before the kernel is asked.
+	expect_refused "key length 20 does not match null" \
+		st sa add st0 in spi 0x1002 esp null key @"$(key_file 20)"
+	expect_eq "$(sa_count)" 0 "SAs without benchmark=1"
+
+	ip netns del "$(ns a)"
+	wait_for 30 unload_module || fail "cannot unload sectun"
+	mark="sectun-selftest-benchmark-$$"
+	echo "$mark" > /dev/kmsg
+	load_module benchmark=1
+	log=$(dmesg | sed -n "/$mark/,\$p")
+	printf '%s\n' "$log" | grep -q "benchmark mode: the insecure null algorithm is available" ||
+		fail "no benchmark warning at load: $log"
+	"$SECTUN_TOOL" algs esp | grep -qx 'esp null 0' ||
+		fail "sectun algs does not list null with benchmark=1"
+
+	# Two ends joined by a veth, null SAs both ways, a ping across.
+	netns_add a
+	netns_add b
+	ip -n "$(ns a)" -b - <<-EOF
+		link add wa type veth peer name wb netns $(ns b)
+		addr add 192.0.2.1/24 dev wa
+		link set wa up
+		link add st0 type sectun
+		addr add 10.9.0.1/24 dev st0
+		link set st0 up
+	EOF
+	ip -n "$(ns b)" -b - <<-EOF
+		addr add 192.0.2.2/24 dev wb
+		link set wb up
+		link add st0 type sectun
+		addr add 10.9.0.2/24 dev st0
+		link set st0 up
+	EOF
+	st -b - <<-EOF
+		set st0 local 192.0.2.1 remote 192.0.2.2
+		sa add st0 out spi 0x1001 esp null
+		sa add st0 in spi 0x2002 esp null key 0x
+	EOF
+	in_ns b "$SECTUN_TOOL" -b - <<-EOF
+		set st0 local 192.0.2.2 remote 192.0.2.1
+		sa add st0 out spi 0x2002 esp null key @/dev/null
+		sa add st0 in spi 0x1001 esp null
+	EOF
+	st sa list st0
+	st sa list st0 | grep -q "out esp spi 0x1001 null" ||
+		fail "null SA not listed"
+	in_ns a ping -n -q -c 3 -i 0.1 -W 2 10.9.0.2 ||
+		fail "no ping through null SAs"
+
+	cleanup_netns
+	wait_for 30 unload_module || fail "cannot unload sectun"
+	load_module
+	expect_eq "$(benchmark_param)" N "benchmark parameter after reload"
+}
+
 run_cases \
 	test_add_list_del "add, list, JSON fields, delete" \
 	test_active "newest outbound SA is active, no fallback" \
@@ -430,4 +510,5 @@ run_cases \
 	test_unprivileged "unprivileged caller refused, nothing changes" \
 	test_events_and_no_leak "events; no key bytes in any output" \
 	test_settings "device settings round trip" \
-	test_netns_move "moving the device keeps SAs and settings"
+	test_netns_move "moving the device keeps SAs and settings" \
+	test_null_benchmark "null algorithm only with benchmark=1"

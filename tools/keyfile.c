@@ -38,10 +38,12 @@ static bool is_space(unsigned char ch)
 
 /*
  * Hex digits, optionally after one leading 0x, with any whitespace
- * around and between them.  Returns 0, or -1 with the reason in @why.
+ * around and between them; no digits at all only if @empty_ok.  Returns
+ * 0, or -1 with the reason in @why.
  */
 static int hex_decode(const char *text, size_t len, uint8_t *out,
-		      size_t outmax, size_t *outlen, char *why, size_t whylen)
+		      size_t outmax, size_t *outlen, bool empty_ok,
+		      char *why, size_t whylen)
 {
 	size_t i = 0, digits = 0, line = 1, col = 0;
 	int hi = 0, v;
@@ -89,7 +91,7 @@ static int hex_decode(const char *text, size_t len, uint8_t *out,
 		digits++;
 	}
 	explicit_bzero(&hi, sizeof(hi));
-	if (!digits) {
+	if (!digits && !empty_ok) {
 		snprintf(why, whylen, "no hex digits");
 		return -1;
 	}
@@ -217,7 +219,9 @@ int key_load(struct ctx *c, char *spec, const struct alg_info *alg,
 		memcpy(text, spec, len);
 	}
 
-	if (hex_decode(text, len, key, SECTUN_KEY_MAX, keylen, why, sizeof(why))) {
+	/* A keyless algorithm takes an empty key (file, stdin or 0x). */
+	if (hex_decode(text, len, key, SECTUN_KEY_MAX, keylen, !alg->keylen,
+		       why, sizeof(why))) {
 		ret = fail(c, "%s: %s", what, why);
 		goto out;
 	}

@@ -33,6 +33,9 @@ Options:
   --out-dir DIR     share the host directory DIR writable with the guest;
                     the command finds it in $SECTUN_OUT_DIR (the root
                     itself stays read-only)
+  --qemu-arg ARG    one more QEMU argument, appended (repeatable), e.g.
+                    --qemu-arg -plugin --qemu-arg FILE.so,ARGS (the bench)
+  --qemu-cmdline F  write the QEMU command line, shell-quoted, to F
   --shell           interactive shell on the console instead of COMMAND
   --print-kernel    print release=, kind=, image=, kdir= for K and exit
 
@@ -61,6 +64,8 @@ cpus=2
 append=
 console_log=
 out_dir=
+qemu_extra=()
+qemu_cmdline=
 shell=0
 print_kernel=0
 while (($#)); do
@@ -79,6 +84,10 @@ while (($#)); do
 	--console-log=*) console_log=${1#*=} ;;
 	--out-dir) out_dir=${2:?--out-dir needs an argument}; shift ;;
 	--out-dir=*) out_dir=${1#*=} ;;
+	--qemu-arg) qemu_extra+=("${2?--qemu-arg needs an argument}"); shift ;;
+	--qemu-arg=*) qemu_extra+=("${1#*=}") ;;
+	--qemu-cmdline) qemu_cmdline=${2:?--qemu-cmdline needs an argument}; shift ;;
+	--qemu-cmdline=*) qemu_cmdline=${1#*=} ;;
 	--shell) shell=1 ;;
 	--print-kernel) print_kernel=1 ;;
 	-h | --help) usage 0 ;;
@@ -234,6 +243,7 @@ qemu=(qemu-system-x86_64 -nodefaults -no-user-config
 	-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap)
 [[ -n $out_dir ]] &&
 	qemu+=(-virtfs "local,path=$out_dir,mount_tag=sectun_out,security_model=none")
+qemu+=("${qemu_extra[@]}")
 
 console_tail() {
 	echo "run-vm: last lines of the console log ($console_log):" >&2
@@ -253,10 +263,14 @@ if ((shell)); then
 fi
 
 : "${timeout_s:=600}"
+qemu+=(-serial "file:$console_log" -serial "file:$run/output"
+	-serial "file:$run/status" -monitor none)
+if [[ -n $qemu_cmdline ]]; then
+	printf '%q ' "${qemu[@]}" >"$qemu_cmdline"
+	echo >>"$qemu_cmdline"
+fi
 # No stdin: CI has none, and QEMU must never touch ours.
-timeout -k 10 "$timeout_s" "${qemu[@]}" \
-	-serial "file:$console_log" -serial "file:$run/output" \
-	-serial "file:$run/status" -monitor none </dev/null &
+timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null &
 qpid=$!
 # Stream the command's output while the guest runs.
 tail -s 0.2 -c +1 -f --pid="$qpid" "$run/output" &
