@@ -376,6 +376,10 @@ def main():
     if os.path.exists(cfile):
         contenders = [line.split() for line in open(cfile)]
     if contenders:
+        results["throughput_guest"] = {
+            "qemu_cmdline": read_text(os.path.join(tdir, "qemu.cmdline")),
+            "kernel": read_text(os.path.join(tdir, "kernel")),
+            "guest_cmdline": read_text(os.path.join(tdir, "cmdline"))}
         rounds = int(params.get("rounds", 5))
         med = {}
         for p, spec in contenders:
