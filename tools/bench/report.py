@@ -250,9 +250,12 @@ def main():
         kernel = kernel or entry["kernel"]
         results["cost"][name] = entry
         if os.path.isdir(os.path.join(d, "try1")):
-            entry["first_try_failed"] = os.path.join(d, "try1")
-            results["notes"].append(f"{name}: the first guest died and was "
-                                    f"booted again (see {d}/try1)")
+            st = read_text(os.path.join(d, "try1", "status")) or "?"
+            entry["first_try_failed"] = {"dir": os.path.join(d, "try1"),
+                                         "status": st}
+            results["notes"].append(f"{name}: the first guest failed "
+                                    f"(status {st}) and was booted again "
+                                    f"(see {d}/try1)")
         if not os.path.exists(os.path.join(d, "count")):
             entry["error"] = "no count (guest failed)"
             results["problems"].append(f"{name}: no count")
