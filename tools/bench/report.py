@@ -250,9 +250,12 @@ def main():
         kernel = kernel or entry["kernel"]
         results["cost"][name] = entry
         if os.path.isdir(os.path.join(d, "try1")):
-            entry["first_try_failed"] = os.path.join(d, "try1")
-            results["notes"].append(f"{name}: the first guest died and was "
-                                    f"booted again (see {d}/try1)")
+            st = read_text(os.path.join(d, "try1", "status")) or "?"
+            entry["first_try_failed"] = {"dir": os.path.join(d, "try1"),
+                                         "status": st}
+            results["notes"].append(f"{name}: the first guest failed "
+                                    f"(status {st}) and was booted again "
+                                    f"(see {d}/try1)")
         if not os.path.exists(os.path.join(d, "count")):
             entry["error"] = "no count (guest failed)"
             results["problems"].append(f"{name}: no count")
@@ -376,6 +379,10 @@ def main():
     if os.path.exists(cfile):
         contenders = [line.split() for line in open(cfile)]
     if contenders:
+        results["throughput_guest"] = {
+            "qemu_cmdline": read_text(os.path.join(tdir, "qemu.cmdline")),
+            "kernel": read_text(os.path.join(tdir, "kernel")),
+            "guest_cmdline": read_text(os.path.join(tdir, "cmdline"))}
         rounds = int(params.get("rounds", 5))
         med = {}
         for p, spec in contenders:
