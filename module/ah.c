@@ -151,16 +151,7 @@ static void sectun_ah_xmit_finish(struct sectun_ah_ctx *ctx, int err)
 	ah = (struct ip_auth_hdr *)skb_transport_header(skb);
 	memcpy(ah->auth_data, ctx->digest, sa->alg->icv_len);
 	kfree(ctx);
-
-	if (unlikely(err)) {
-		net_dbg_ratelimited("%s: AH ICV computation failed: %d\n",
-				    sa->sd->dev->name, err);
-		sectun_sa_drop(sa, SECTUN_DROP_ERRORS);
-		DEV_STATS_INC(sa->sd->dev, tx_errors);
-		kfree_skb(skb);
-	} else {
-		sectun_tunnel_send(sa, skb, len);
-	}
+	sectun_tunnel_send(sa, skb, len, err);
 	sectun_sa_put(sa);
 }
 
@@ -193,13 +184,8 @@ void sectun_ah_xmit(struct sectun_sa *sa, struct sk_buff *skb,
 	int nfrags, err;
 	u64 seq;
 
-	if (unlikely(!sectun_sa_next_seq(sa, &seq))) {
-		net_warn_ratelimited("%s: outbound SA 0x%08x: sequence numbers exhausted\n",
-				     dev->name, sa->spi);
-		sectun_sa_drop(sa, SECTUN_DROP_SEQ_EXHAUSTED);
-		DEV_STATS_INC(dev, tx_dropped);
+	if (unlikely(!sectun_tunnel_next_seq(sa, &seq)))
 		goto drop;
-	}
 
 	if (unlikely(skb_cow_head(skb, LL_RESERVED_SPACE(skb_dst(skb)->dev) +
 				  sectun_outer_hlen(outer) + ah_hlen)))
@@ -387,9 +373,7 @@ static void sectun_ah_rcv_finish(struct sectun_ah_ctx *ctx, int err)
 	}
 
 	/* Authentic; now it may move the window (RFC 4302 3.4.3). */
-	spin_lock(&sa->replay_lock);
-	err = sectun_replay_check_and_advance(sa->replay, seq);
-	spin_unlock(&sa->replay_lock);
+	err = sectun_sa_replay_advance(sa, seq);
 	if (unlikely(err)) {
 		sectun_tunnel_rx_drop(sa, skb, SECTUN_DROP_REPLAY);
 		goto out;
@@ -452,9 +436,7 @@ void sectun_ah_rcv(struct sectun_sa *sa, struct sk_buff *skb, u8 outer_tos)
 
 	/* Before any crypto: replayed packets cost nothing (RFC 4302 3.4.3). */
 	ah = (struct ip_auth_hdr *)skb->data;
-	spin_lock(&sa->replay_lock);
-	err = sectun_replay_check(sa->replay, ntohl(ah->seq_no), &seq);
-	spin_unlock(&sa->replay_lock);
+	err = sectun_sa_replay_check(sa, ntohl(ah->seq_no), &seq);
 	if (unlikely(err)) {
 		sectun_tunnel_rx_drop(sa, skb, SECTUN_DROP_REPLAY);
 		goto out;

@@ -117,15 +117,7 @@ static void sectun_esp_xmit_finish(struct sectun_esp_ctx *ctx, int err)
 	if (sa->esn)
 		sectun_esp_esn_restore(ctx, ip_esp_hdr(skb));
 	kfree(ctx);
-	if (unlikely(err)) {
-		net_dbg_ratelimited("%s: ESP encryption failed: %d\n",
-				    sa->sd->dev->name, err);
-		sectun_sa_drop(sa, SECTUN_DROP_ERRORS);
-		DEV_STATS_INC(sa->sd->dev, tx_errors);
-		kfree_skb(skb);
-	} else {
-		sectun_tunnel_send(sa, skb, len);
-	}
+	sectun_tunnel_send(sa, skb, len, err);
 	sectun_sa_put(sa);
 }
 
@@ -160,14 +152,8 @@ void sectun_esp_xmit(struct sectun_sa *sa, struct sk_buff *skb,
 	int nfrags, err;
 	u64 seq;
 
-	if (unlikely(!sectun_sa_next_seq(sa, &seq))) {
-		/* RFC 4303 3.3.3: a new SA must take over; never wrap. */
-		net_warn_ratelimited("%s: outbound SA 0x%08x: sequence numbers exhausted\n",
-				     dev->name, sa->spi);
-		sectun_sa_drop(sa, SECTUN_DROP_SEQ_EXHAUSTED);
-		DEV_STATS_INC(dev, tx_dropped);
+	if (unlikely(!sectun_tunnel_next_seq(sa, &seq)))
 		goto drop;
-	}
 
 	padlen = sectun_esp_padlen(len, alg->block);
 	elen = len + padlen + SECTUN_ESP_TRAILER;
@@ -261,9 +247,7 @@ static void sectun_esp_rcv_finish(struct sectun_esp_ctx *ctx, int err)
 	}
 
 	/* Authentic; now it may move the window (RFC 4303 3.4.3). */
-	spin_lock(&sa->replay_lock);
-	err = sectun_replay_check_and_advance(sa->replay, seq);
-	spin_unlock(&sa->replay_lock);
+	err = sectun_sa_replay_advance(sa, seq);
 	if (unlikely(err)) {
 		sectun_tunnel_rx_drop(sa, skb, SECTUN_DROP_REPLAY);
 		goto out;
@@ -338,9 +322,7 @@ void sectun_esp_rcv(struct sectun_sa *sa, struct sk_buff *skb, u8 outer_tos)
 
 	/* Before any crypto: replayed packets cost nothing (RFC 4303 3.4.3). */
 	esph = (struct ip_esp_hdr *)skb->data;
-	spin_lock(&sa->replay_lock);
-	err = sectun_replay_check(sa->replay, ntohl(esph->seq_no), &seq);
-	spin_unlock(&sa->replay_lock);
+	err = sectun_sa_replay_check(sa, ntohl(esph->seq_no), &seq);
 	if (unlikely(err)) {
 		sectun_tunnel_rx_drop(sa, skb, SECTUN_DROP_REPLAY);
 		goto out;

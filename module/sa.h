@@ -121,6 +121,32 @@ static inline bool sectun_sa_next_seq(struct sectun_sa *sa, u64 *seq)
 	return true;
 }
 
+/* Inbound: may @seq_lo be received?  Its full number into @seq. */
+static inline int sectun_sa_replay_check(struct sectun_sa *sa, u32 seq_lo,
+					 u64 *seq)
+{
+	int err;
+
+	spin_lock(&sa->replay_lock);
+	err = sectun_replay_check(sa->replay, seq_lo, seq);
+	spin_unlock(&sa->replay_lock);
+	return err;
+}
+
+/*
+ * Inbound, once @seq authenticated: record it, checked again under the
+ * lock because another CPU may have taken it since the first check.
+ */
+static inline int sectun_sa_replay_advance(struct sectun_sa *sa, u64 seq)
+{
+	int err;
+
+	spin_lock(&sa->replay_lock);
+	err = sectun_replay_check_and_advance(sa->replay, seq);
+	spin_unlock(&sa->replay_lock);
+	return err;
+}
+
 static inline bool sectun_sa_active(const struct sectun_sa *sa)
 {
 	return rcu_access_pointer(sa->sd->tx_sa) == sa;

@@ -311,6 +311,24 @@ void sectun_tunnel_push(struct sk_buff *skb, struct net *net,
 }
 
 /*
+ * The next outbound sequence number of @sa.  An exhausted SA drops, and
+ * says why: RFC 4303 3.3.3 / 4302 3.3.2, a new SA must take over; never
+ * wrap.
+ */
+bool sectun_tunnel_next_seq(struct sectun_sa *sa, u64 *seq)
+{
+	struct net_device *dev = sa->sd->dev;
+
+	if (likely(sectun_sa_next_seq(sa, seq)))
+		return true;
+	net_warn_ratelimited("%s: outbound SA 0x%08x: sequence numbers exhausted\n",
+			     dev->name, sa->spi);
+	sectun_sa_drop(sa, SECTUN_DROP_SEQ_EXHAUSTED);
+	DEV_STATS_INC(dev, tx_dropped);
+	return false;
+}
+
+/*
  * Send a complete outer packet in the underlay @net.  UDP over IPv4 goes
  * without checksum (RFC 3948 2.1); IPv6 requires one (RFC 8200 8.1),
  * left to the device where it can, like every UDP tunnel.
@@ -335,11 +353,23 @@ int sectun_tunnel_out(struct net *net, struct sk_buff *skb)
 	return net_xmit_eval(err);
 }
 
-/* Send the protected packet in the underlay; count it against the inner. */
+/*
+ * The transform finished with @err: send the protected packet in the
+ * underlay and count it against the inner, or drop it.
+ */
 void sectun_tunnel_send(struct sectun_sa *sa, struct sk_buff *skb,
-			unsigned int inner_len)
+			unsigned int inner_len, int err)
 {
 	struct net_device *dev = sa->sd->dev;
+
+	if (unlikely(err)) {
+		net_dbg_ratelimited("%s: %s transform failed: %d\n", dev->name,
+				    sa->proto == IPPROTO_AH ? "AH" : "ESP", err);
+		sectun_sa_drop(sa, SECTUN_DROP_ERRORS);
+		DEV_STATS_INC(dev, tx_errors);
+		kfree_skb(skb);
+		return;
+	}
 
 	if (unlikely(sectun_tunnel_out(sa->sd->net, skb))) {
 		DEV_STATS_INC(dev, tx_errors);

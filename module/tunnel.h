@@ -33,6 +33,7 @@ struct sectun_outer {
 
 void sectun_tunnel_xmit(struct sectun_dev *sd, const struct sectun_cfg *cfg,
 			struct sectun_sa *sa, struct sk_buff *skb);
+bool sectun_tunnel_next_seq(struct sectun_sa *sa, u64 *seq);
 unsigned int sectun_tunnel_hlen(sa_family_t family);
 unsigned int sectun_outer_hlen(const struct sectun_outer *outer);
 struct dst_entry *sectun_route(struct sectun_dev *sd, struct sectun_cfg *cfg,
@@ -42,7 +43,7 @@ void sectun_tunnel_push(struct sk_buff *skb, struct net *net,
 			const struct sectun_outer *outer);
 int sectun_tunnel_out(struct net *net, struct sk_buff *skb);
 void sectun_tunnel_send(struct sectun_sa *sa, struct sk_buff *skb,
-			unsigned int inner_len);
+			unsigned int inner_len, int err);
 void sectun_tunnel_rcv(struct sectun_sa *sa, struct sk_buff *skb, u8 nexthdr,
 		       u8 outer_tos);
 void sectun_tunnel_rx_drop(struct sectun_sa *sa, struct sk_buff *skb,
